@@ -54,6 +54,9 @@ export interface KvCache {
   readonly spec: KvCacheSpec;
 }
 
+/** Any handle a backend hands out; see {@link Backend.release}. */
+export type BackendResource = Activation | KvCache | WeightVector | EmbeddingTable | LinearWeight;
+
 /** Shape and storage of a {@link KvCache}. */
 export interface KvCacheSpec {
   /** Decoder layers. */
@@ -251,6 +254,13 @@ export interface Backend {
    * `uniform * (sum of kept probabilities)`.
    */
   sample(logits: Activation, row: number, params: DeviceSamplingParams, uniform: number): Promise<number>;
+
+  /**
+   * Frees one resource this backend created (an activation, cache, vector, table or linear layer). The
+   * handle is unusable afterwards. A model calls it when it is disposed or when loading fails midway, so a
+   * backend can outlive the models loaded on it.
+   */
+  release(resource: BackendResource): void;
 
   /** Waits until all recorded work has run. */
   synchronize(): Promise<void>;
