@@ -1,0 +1,6 @@
+/**
+ * Node-only helpers.
+ *
+ * @packageDocumentation
+ */
+export {};
