@@ -122,6 +122,20 @@ export class InvalidTokenizerConfigError extends ChatTemplateError {
   }
 }
 
+/** A model file that could not be read. */
+export class TemplateFileError extends ChatTemplateError {
+  override name = 'TemplateFileError';
+
+  constructor(
+    message: string,
+    /** Path of the file or directory. */
+    readonly path: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** An input larger than one of this package's named limits. */
 export class LimitExceededError extends ChatTemplateError {
   override name = 'LimitExceededError';
@@ -137,6 +151,22 @@ export class LimitExceededError extends ChatTemplateError {
     readonly what: string,
   ) {
     super(`The ${what} is ${actual}, above ${limitName} (${limit}). Use a smaller input.`);
+  }
+}
+
+/** A function argument or option with a value outside its valid range. */
+export class InvalidOptionError extends ChatTemplateError {
+  override name = 'InvalidOptionError';
+
+  constructor(
+    /** Name of the argument or option. */
+    readonly option: string,
+    /** The value given. */
+    readonly value: unknown,
+    /** What a valid value is. */
+    readonly expected: string,
+  ) {
+    super(`Invalid ${option}: ${String(value)}. Expected ${expected}.`);
   }
 }
 

@@ -1,5 +1,10 @@
 export { MINICHAT_SYSTEM_PROMPT } from './builtin/minichat.js';
+export { MINICHAT_CHAT_TEMPLATE } from './builtin/minichat-jinja.js';
 export { VICUNA_SYSTEM_PROMPT } from './builtin/vicuna.js';
 export { type BuiltinTemplateName, builtinTemplate, builtinTemplateNames } from './builtin-template.js';
 export * from './errors.js';
+export { type FitConversationOptions, fitConversation } from './fit-conversation.js';
+export { type JinjaTemplateOptions, jinjaTemplate } from './jinja-template.js';
+export { MAX_NAMED_TEMPLATES, MAX_TEMPLATE_SOURCE_CHARS, MAX_TOKENIZER_CONFIG_CHARS } from './limits.js';
+export { type TokenizerConfigTemplateOptions, templateFromTokenizerConfig } from './tokenizer-config.js';
 export type * from './types.js';

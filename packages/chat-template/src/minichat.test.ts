@@ -1,32 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinTemplate } from './builtin-template.js';
 import { InvalidConversationError } from './errors.js';
+import { readMiniChatFixture, utf8Length } from './test-utils/fixture.js';
 import type { ChatMessage } from './types.js';
 
-interface FixtureCase {
-  name: string;
-  hf_messages: ChatMessage[];
-  expected_prompt: string;
-  expected_prompt_utf8_bytes: number;
-}
-
-interface Fixture {
-  system_text: string;
-  system_text_chars: number;
-  system_text_utf8_bytes: number;
-  cases: FixtureCase[];
-}
-
-const fixturesDir = process.env.MINICHAT_FIXTURES;
-if (!fixturesDir) {
-  throw new Error('MINICHAT_FIXTURES is not set; run the tests through vitest with the shared config.');
-}
-const fixture = JSON.parse(
-  readFileSync(join(fixturesDir, 'minichat/chat-template-cases.json'), 'utf8'),
-) as Fixture;
-const utf8Length = (text: string) => new TextEncoder().encode(text).length;
+const fixture = readMiniChatFixture();
 
 describe('minichat template', () => {
   const template = builtinTemplate('minichat');

@@ -1,0 +1,122 @@
+import { Template } from '@huggingface/jinja';
+import type { TemplatePosition } from './errors.js';
+
+/** Converts an offset into `source` to a 1-based line and column. */
+export function positionAt(source: string, offset: number): TemplatePosition {
+  const clamped = Math.max(0, Math.min(offset, source.length));
+  const before = source.slice(0, clamped);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { offset: clamped, line: before.split('\n').length, column: clamped - lineStart + 1 };
+}
+
+/** Returns the error that parsing `source` throws, or `undefined` when it parses. */
+function parseError(source: string): unknown {
+  try {
+    new Template(source);
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Whether a parse error means the template ended too early. `@huggingface/jinja` 0.5.13 reports an
+ * unclosed string as "Unexpected end of input", and an unclosed block by reading past its token list,
+ * which surfaces as a `TypeError`.
+ */
+function isEndOfInputError(error: unknown): boolean {
+  return error instanceof TypeError || messageOf(error) === 'Unexpected end of input';
+}
+
+/** A parse failure with a readable message and the place where it happened. */
+export interface LocatedSyntaxError {
+  /** The parser's message, or a clearer one when the parser's message names an internal detail. */
+  message: string;
+  /** Where parsing failed. */
+  position: TemplatePosition;
+}
+
+/**
+ * Locates the parse error `error` that parsing `source` threw. The parser of `@huggingface/jinja`
+ * 0.5.13 records no positions, so this searches for the shortest prefix of `source` that fails with the
+ * same message: the parser reads left to right, so that prefix ends at the last character read before
+ * the failure. An error caused by the end of input is placed at the end of the template.
+ */
+export function locateSyntaxError(source: string, error: unknown): LocatedSyntaxError {
+  if (isEndOfInputError(error)) {
+    return {
+      message:
+        error instanceof TypeError
+          ? 'unexpected end of template; a block such as {% if %} or {% for %} may be missing its end tag'
+          : 'unexpected end of template; a string, comment or tag may be unclosed',
+      position: positionAt(source, source.length),
+    };
+  }
+
+  const message = messageOf(error);
+  const failsTheSameWay = (length: number) => {
+    const prefixError = parseError(source.slice(0, length));
+    return prefixError !== undefined && messageOf(prefixError) === message;
+  };
+
+  // Invariant: the prefix of length `failing` fails with `message` and the one of length `passing` does not.
+  let passing = 0;
+  let failing = source.length;
+  while (failing - passing > 1) {
+    const middle = Math.floor((passing + failing) / 2);
+    if (failsTheSameWay(middle)) {
+      failing = middle;
+    } else {
+      passing = middle;
+    }
+  }
+  return { message, position: positionAt(source, failing - 1) };
+}
+
+/** Reads a Jinja string literal that starts at `start`, handling backslash escapes of quotes. */
+function readStringLiteral(source: string, start: number): string | undefined {
+  const quote = source[start];
+  if (quote !== "'" && quote !== '"') {
+    return undefined;
+  }
+  let text = '';
+  for (let index = start + 1; index < source.length; index++) {
+    const char = source[index]!;
+    if (char === quote) {
+      return text;
+    }
+    if (char === '\\' && index + 1 < source.length) {
+      index++;
+      const escaped = source[index]!;
+      text += escaped === 'n' ? '\n' : escaped === 't' ? '\t' : escaped;
+    } else {
+      text += char;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Finds the `raise_exception(...)` call in `source` that raised `message`: the call whose first
+ * argument is that exact string literal, else the call whose leading literal starts the message (as in
+ * `raise_exception('Unknown role: ' + role)`), else the only call. Returns `undefined` when no call
+ * fits, because the AST of `@huggingface/jinja` 0.5.13 carries no positions to say which one ran.
+ */
+export function locateRaiseException(source: string, message: string): TemplatePosition | undefined {
+  const calls: { offset: number; literal: string | undefined }[] = [];
+  for (const match of source.matchAll(/\braise_exception\s*\(\s*/g)) {
+    calls.push({ offset: match.index, literal: readStringLiteral(source, match.index + match[0].length) });
+  }
+
+  const exact = calls.find((call) => call.literal === message);
+  const prefix = calls
+    .filter((call) => call.literal && message.startsWith(call.literal))
+    .sort((a, b) => b.literal!.length - a.literal!.length)[0];
+  const only = calls.length === 1 ? calls[0] : undefined;
+  const call = exact ?? prefix ?? only;
+  return call ? positionAt(source, call.offset) : undefined;
+}
