@@ -8,6 +8,10 @@ export interface TemplatePosition {
   column: number;
 }
 
+function withoutFinalPeriod(text: string): string {
+  return text.endsWith('.') ? text.slice(0, -1) : text;
+}
+
 /** Base class of every error this package throws. */
 export class ChatTemplateError extends Error {
   override name = 'ChatTemplateError';
@@ -55,7 +59,7 @@ export class ChatTemplateSyntaxError extends ChatTemplateError {
   ) {
     super(
       `Chat template "${templateName}" failed to parse at line ${position.line}, column ${position.column}: ` +
-        `${templateMessage}. Fix the template source or pick another template.`,
+        `${withoutFinalPeriod(templateMessage)}. Fix the template source or pick another template.`,
       options,
     );
   }
@@ -82,7 +86,7 @@ export class ChatTemplateRenderError extends ChatTemplateError {
       : 'Check the conversation and the template source.';
     super(
       `Chat template "${templateName}" ${raisedByTemplate ? 'raised an exception' : 'failed to render'}${where}: ` +
-        `${templateMessage}. ${advice}`,
+        `${withoutFinalPeriod(templateMessage)}. ${advice}`,
       options,
     );
   }

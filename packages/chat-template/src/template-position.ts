@@ -43,8 +43,10 @@ export interface LocatedSyntaxError {
 /**
  * Locates the parse error `error` that parsing `source` threw. The parser of `@huggingface/jinja`
  * 0.5.13 records no positions, so this searches for the shortest prefix of `source` that fails with the
- * same message: the parser reads left to right, so that prefix ends at the last character read before
- * the failure. An error caused by the end of input is placed at the end of the template.
+ * same message. The parser reads left to right, so that prefix ends at the last character read before
+ * the failure: the end of the failing token, or the first character of the token after it, because the
+ * lexer reads one character past whitespace. An error caused by the end of input is placed at the end
+ * of the template.
  */
 export function locateSyntaxError(source: string, error: unknown): LocatedSyntaxError {
   if (isEndOfInputError(error)) {
