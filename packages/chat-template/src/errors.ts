@@ -14,11 +14,13 @@ function withoutFinalPeriod(text: string): string {
 
 /** Base class of every error this package throws. */
 export class ChatTemplateError extends Error {
+  /** Always `'ChatTemplateError'`. */
   override name = 'ChatTemplateError';
 }
 
 /** A built-in template name that does not exist. */
 export class UnknownTemplateError extends ChatTemplateError {
+  /** Always `'UnknownTemplateError'`. */
   override name = 'UnknownTemplateError';
 
   constructor(
@@ -33,6 +35,7 @@ export class UnknownTemplateError extends ChatTemplateError {
 
 /** A conversation that a template cannot render. */
 export class InvalidConversationError extends ChatTemplateError {
+  /** Always `'InvalidConversationError'`. */
   override name = 'InvalidConversationError';
 
   constructor(
@@ -46,6 +49,7 @@ export class InvalidConversationError extends ChatTemplateError {
 
 /** A Jinja template that failed to parse. */
 export class ChatTemplateSyntaxError extends ChatTemplateError {
+  /** Always `'ChatTemplateSyntaxError'`. */
   override name = 'ChatTemplateSyntaxError';
 
   constructor(
@@ -67,6 +71,7 @@ export class ChatTemplateSyntaxError extends ChatTemplateError {
 
 /** A Jinja template that failed while rendering, including a call to `raise_exception`. */
 export class ChatTemplateRenderError extends ChatTemplateError {
+  /** Always `'ChatTemplateRenderError'`. */
   override name = 'ChatTemplateRenderError';
 
   constructor(
@@ -97,6 +102,7 @@ export class ChatTemplateRenderError extends ChatTemplateError {
  * because the template changes content in a way other than cutting characters from it.
  */
 export class ContentAttributionError extends ChatTemplateError {
+  /** Always `'ContentAttributionError'`. */
   override name = 'ContentAttributionError';
 
   constructor(
@@ -114,6 +120,7 @@ export class ContentAttributionError extends ChatTemplateError {
 
 /** A malformed `tokenizer_config.json`. */
 export class InvalidTokenizerConfigError extends ChatTemplateError {
+  /** Always `'InvalidTokenizerConfigError'`. */
   override name = 'InvalidTokenizerConfigError';
 
   constructor(
@@ -128,6 +135,7 @@ export class InvalidTokenizerConfigError extends ChatTemplateError {
 
 /** A model file that could not be read. */
 export class TemplateFileError extends ChatTemplateError {
+  /** Always `'TemplateFileError'`. */
   override name = 'TemplateFileError';
 
   constructor(
@@ -142,6 +150,7 @@ export class TemplateFileError extends ChatTemplateError {
 
 /** An input larger than one of this package's named limits. */
 export class LimitExceededError extends ChatTemplateError {
+  /** Always `'LimitExceededError'`. */
   override name = 'LimitExceededError';
 
   constructor(
@@ -160,6 +169,7 @@ export class LimitExceededError extends ChatTemplateError {
 
 /** A function argument or option with a value outside its valid range. */
 export class InvalidOptionError extends ChatTemplateError {
+  /** Always `'InvalidOptionError'`. */
   override name = 'InvalidOptionError';
 
   constructor(
@@ -176,6 +186,7 @@ export class InvalidOptionError extends ChatTemplateError {
 
 /** A conversation whose newest message alone, with the system prompt, does not fit a token budget. */
 export class ContextBudgetError extends ChatTemplateError {
+  /** Always `'ContextBudgetError'`. */
   override name = 'ContextBudgetError';
 
   constructor(

@@ -209,6 +209,17 @@ describe('jinjaTemplate content tracing', () => {
     ]);
   });
 
+  it('traces thousands of trimmed messages', () => {
+    const messages: ChatMessage[] = Array.from({ length: 5000 }, (_, index) => ({
+      role: index % 2 === 0 ? 'user' : 'assistant',
+      content: ` m${index}</s> `,
+    }));
+    const rendered = render('{% for m in messages %}<{{ m.content | trim }}>{% endfor %}', messages);
+    expect(rendered.parts).toHaveLength(10_001);
+    expect(rendered.parts[1]).toEqual({ text: 'm0</s>', allowSpecial: false });
+    expect(rendered.parts.at(-2)).toEqual({ text: 'm4999</s>', allowSpecial: false });
+  });
+
   it('handles Chinese content', () => {
     const rendered = render(MINICHAT_CHAT_TEMPLATE, user('你好，世界。'));
     expect(rendered.parts[1]).toEqual({ text: '你好，世界。', allowSpecial: false });
@@ -226,8 +237,21 @@ describe('jinjaTemplate errors', () => {
     },
     { source: 'a\n{{ x y }}\nb', tag: '{{ x y }}', message: /Expected closing expression token/ },
     { source: 'hi\n  {{ foo(1,, 2) }}', tag: '{{ foo(1,, 2) }}', message: /Unexpected token: Comma/ },
+    // Later tags that end mid-token must not move the position past the failing tag.
+    {
+      source: '{% for m in messages %}\n{{ m.content + }}{% endfor %}',
+      tag: '{{ m.content + }}',
+      message: /Unexpected token: CloseExpression/,
+    },
+    { source: "{{ '}}' }}\n{{ x y }}", tag: '{{ x y }}', message: /Expected closing expression token/ },
+    {
+      source: llama2Source.replace("' [/INST]' }}", "' [/INST]' + }}"),
+      tag: "{{ bos_token + '[INST] <<SYS>>",
+      tagEnd: "' [/INST]' + }}",
+      message: /Unexpected token: CloseExpression/,
+    },
   ];
-  for (const { source, tag, message } of syntaxCases) {
+  for (const { source, tag, tagEnd, message } of syntaxCases) {
     it(`locates syntax error in ${JSON.stringify(source)}`, () => {
       const create = () => jinjaTemplate(source, llamaTokens);
       expect(create).toThrow(ChatTemplateSyntaxError);
@@ -237,8 +261,9 @@ describe('jinjaTemplate errors', () => {
       } catch (error) {
         const { position } = error as ChatTemplateSyntaxError;
         const tagStart = source.indexOf(tag);
+        const tagStop = tagEnd ? source.indexOf(tagEnd) + tagEnd.length : tagStart + tag.length;
         expect(position.offset).toBeGreaterThanOrEqual(tagStart);
-        expect(position.offset).toBeLessThan(tagStart + tag.length);
+        expect(position.offset).toBeLessThan(tagStop);
         const lineStart = source.lastIndexOf('\n', position.offset - 1) + 1;
         expect(position.column).toBe(position.offset - lineStart + 1);
         expect(position.line).toBe(source.slice(0, position.offset).split('\n').length);

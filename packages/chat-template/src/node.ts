@@ -6,6 +6,7 @@ import { MAX_TOKENIZER_CONFIG_BYTES } from './limits.js';
 import { type TokenizerConfigTemplateOptions, templateFromTokenizerConfig } from './tokenizer-config.js';
 import type { ChatTemplate } from './types.js';
 
+export { LimitExceededError, TemplateFileError } from './errors.js';
 export { MAX_TOKENIZER_CONFIG_BYTES } from './limits.js';
 
 /** Options of {@link loadChatTemplate}. */

@@ -40,13 +40,67 @@ export interface LocatedSyntaxError {
   position: TemplatePosition;
 }
 
+/** Maximum prefixes tried inside the failing tag, which bounds the search to that many parses. */
+const MAX_IN_TAG_PROBES = 256;
+
+/** Returns the index just after the string literal that starts at `start`, or `undefined` if unclosed. */
+function skipStringLiteral(source: string, start: number): number | undefined {
+  const quote = source[start];
+  for (let index = start + 1; index < source.length; index++) {
+    if (source[index] === '\\') {
+      index++;
+    } else if (source[index] === quote) {
+      return index + 1;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Returns the offsets just after each tag (`{{ }}`, `{% %}`, `{# #}`) of `source`, and its length.
+ * Quoted strings inside tags are skipped, so `{{ '}}' }}` is one tag.
+ */
+export function tagEnds(source: string): number[] {
+  const ends: number[] = [];
+  let index = 0;
+  while (index < source.length) {
+    const open = source.indexOf('{', index);
+    const kind = open === -1 ? undefined : source[open + 1];
+    if (kind !== '{' && kind !== '%' && kind !== '#') {
+      if (open === -1) {
+        break;
+      }
+      index = open + 1;
+      continue;
+    }
+
+    const close = kind === '{' ? '}}' : `${kind}}`;
+    let cursor: number | undefined = open + 2;
+    while (cursor !== undefined && cursor < source.length && !source.startsWith(close, cursor)) {
+      const char: string | undefined = source[cursor];
+      cursor =
+        kind !== '#' && (char === "'" || char === '"') ? skipStringLiteral(source, cursor) : cursor + 1;
+    }
+    if (cursor === undefined || cursor >= source.length) {
+      break;
+    }
+    index = cursor + close.length;
+    ends.push(index);
+  }
+  if (ends.at(-1) !== source.length) {
+    ends.push(source.length);
+  }
+  return ends;
+}
+
 /**
  * Locates the parse error `error` that parsing `source` threw. The parser of `@huggingface/jinja`
- * 0.5.13 records no positions, so this searches for the shortest prefix of `source` that fails with the
- * same message. The parser reads left to right, so that prefix ends at the last character read before
- * the failure: the end of the failing token, or the first character of the token after it, because the
- * lexer reads one character past whitespace. An error caused by the end of input is placed at the end
- * of the template.
+ * 0.5.13 records no positions, so this parses prefixes of `source`. A prefix that ends after a tag
+ * lexes like the whole template, so the parser fails on it with the same message exactly when the
+ * prefix holds the failing token: a binary search over tag ends finds the failing tag. Inside that tag,
+ * the shortest prefix that fails the same way ends at the failing token, or at the first character of
+ * the token after it, because the lexer reads one character past whitespace. An error caused by the
+ * end of input is placed at the end of the template.
  */
 export function locateSyntaxError(source: string, error: unknown): LocatedSyntaxError {
   if (isEndOfInputError(error)) {
@@ -65,18 +119,28 @@ export function locateSyntaxError(source: string, error: unknown): LocatedSyntax
     return prefixError !== undefined && messageOf(prefixError) === message;
   };
 
-  // Invariant: the prefix of length `failing` fails with `message` and the one of length `passing` does not.
-  let passing = 0;
-  let failing = source.length;
-  while (failing - passing > 1) {
-    const middle = Math.floor((passing + failing) / 2);
-    if (failsTheSameWay(middle)) {
-      failing = middle;
+  // Binary search for the first tag end whose prefix fails; the whole source (the last end) does.
+  const ends = tagEnds(source);
+  let low = 0;
+  let high = ends.length - 1;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (failsTheSameWay(ends[middle]!)) {
+      high = middle;
     } else {
-      passing = middle;
+      low = middle + 1;
     }
   }
-  return { message, position: positionAt(source, failing - 1) };
+
+  const tagEnd = ends[high]!;
+  const tagStart = high > 0 ? ends[high - 1]! : 0;
+  const lastProbe = Math.min(tagEnd, tagStart + MAX_IN_TAG_PROBES);
+  for (let length = tagStart + 1; length <= lastProbe; length++) {
+    if (failsTheSameWay(length)) {
+      return { message, position: positionAt(source, length - 1) };
+    }
+  }
+  return { message, position: positionAt(source, tagEnd - 1) };
 }
 
 /** Reads a Jinja string literal that starts at `start`, handling backslash escapes of quotes. */
