@@ -1,0 +1,216 @@
+/*
+ * Shared definitions of the WebAssembly kernels: the job block that the JavaScript side writes into
+ * linear memory, the EXL2 layer descriptor, and small SIMD helpers.
+ *
+ * The module has no global state and no static data, so one compiled module can run in every worker
+ * over one shared memory. Every pointer is a byte offset into that memory.
+ */
+#ifndef MINICHAT_KERNELS_COMMON_H
+#define MINICHAT_KERNELS_COMMON_H
+
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+#define INLINE static inline __attribute__((always_inline))
+
+/* Job operation codes. Keep in sync with `src/kernel-ops.ts`. */
+enum {
+  OP_EXL2_REPACK = 1,
+  OP_EXL2_QUANTIZE = 2,
+  OP_EXL2_GATHER = 3,
+  OP_EXL2_MATMUL_INT8 = 4,
+  OP_EXL2_MATMUL_F32 = 5,
+  OP_DENSE_MATMUL = 6,
+  OP_KV_STORE = 7,
+  OP_ATTENTION = 8,
+  OP_RMS_NORM = 9,
+  OP_SWIGLU = 10,
+  OP_ADD = 11,
+};
+
+/* Number of int32 argument slots in a job block. */
+#define JOB_ARGS 14
+
+/*
+ * One unit of parallel work: `items` independent items (tiles, rows, heads, elements) that the
+ * workers split into contiguous ranges. Arguments are int32 values or f32 bit patterns.
+ */
+typedef struct {
+  int32_t op;
+  int32_t items;
+  int32_t args[JOB_ARGS];
+} Job;
+
+/* Rows of a repacked block: the activation int8 block and the weight tile block share this size. */
+#define BLOCK_ROWS 32
+/* Output columns of one weight tile. */
+#define TILE_COLS 4
+
+/* One EXL2 group after repacking, as the kernels read it. */
+typedef struct {
+  int32_t bits;
+  int32_t blocks;    /* ceil(rows / 32); missing rows are padded with the zero code */
+  int32_t offset;    /* byte offset of the group inside one tile */
+  float scale_max;   /* q_scale_max / 256, so scale = (s + 1)^2 * scale_max */
+} Exl2Group;
+
+/* A repacked EXL2 layer. Every tile holds all groups for four output columns. */
+typedef struct {
+  int32_t tiles;          /* padded output columns / 4 */
+  int32_t tile_bytes;     /* bytes per tile */
+  int32_t group_count;
+  int32_t padded_k;       /* sum of blocks * 32 over the groups */
+  int32_t out_features;   /* N, the columns written to the output */
+  int32_t groups_ptr;     /* Exl2Group[group_count] */
+  int32_t weights_ptr;    /* tiles * tile_bytes bytes */
+  int32_t scales_ptr;     /* uint8 [tiles][group_count][4]: scale nibble s per column */
+  int32_t gather_ptr;     /* int32 [padded_k]: input feature of each padded stored row, or -1 */
+  int32_t bias_ptr;       /* f32 [out_features], or 0 */
+  int32_t in_features;
+} Exl2Layer;
+
+INLINE void split_range(int32_t total, int32_t index, int32_t count, int32_t* begin, int32_t* end) {
+  *begin = (int32_t)(((int64_t)total * index) / count);
+  *end = (int32_t)(((int64_t)total * (index + 1)) / count);
+}
+
+INLINE float bits_to_float(int32_t bits) {
+  return __builtin_bit_cast(float, bits);
+}
+
+INLINE int32_t float_to_bits(float value) {
+  return __builtin_bit_cast(int32_t, value);
+}
+
+/* Exact fp16 to f32 for four values held in the low 16 bits of each u32 lane. */
+INLINE v128_t f16x4_to_f32x4(v128_t half) {
+  v128_t sign = wasm_i32x4_shl(wasm_v128_and(half, wasm_i32x4_splat(0x8000)), 16);
+  v128_t magnitude = wasm_i32x4_shl(wasm_v128_and(half, wasm_i32x4_splat(0x7fff)), 13);
+  /* Moving the 5-bit exponent into the f32 field and multiplying by 2^112 rebiases it; subnormals
+     come out right because the product of an f32 subnormal is exact here. */
+  v128_t value = wasm_f32x4_mul(magnitude, wasm_f32x4_splat(0x1p112f));
+  v128_t is_special = wasm_i32x4_ge(magnitude, wasm_i32x4_splat(0x0f800000));
+  v128_t special = wasm_v128_or(magnitude, wasm_i32x4_splat(0x70000000));
+  return wasm_v128_or(wasm_v128_bitselect(special, value, is_special), sign);
+}
+
+INLINE float f16_to_f32(uint16_t half) {
+  v128_t lanes = f16x4_to_f32x4(wasm_i32x4_splat(half));
+  return wasm_f32x4_extract_lane(lanes, 0);
+}
+
+/* f32 to fp16 bits with round-to-nearest-even; overflow gives infinity, NaN stays NaN. */
+INLINE uint16_t f32_to_f16(float value) {
+  uint32_t bits = (uint32_t)float_to_bits(value);
+  uint32_t sign = (bits >> 16) & 0x8000u;
+  uint32_t exponent = (bits >> 23) & 0xffu;
+  uint32_t mantissa = bits & 0x7fffffu;
+  if (exponent == 0xffu) {
+    return (uint16_t)(sign | 0x7c00u | (mantissa ? 0x200u : 0u));
+  }
+  int32_t half_exponent = (int32_t)exponent - 127 + 15;
+  if (half_exponent >= 31) {
+    return (uint16_t)(sign | 0x7c00u);
+  }
+  if (half_exponent <= 0) {
+    if (half_exponent < -10) {
+      return (uint16_t)sign;
+    }
+    uint32_t full = mantissa | 0x800000u;
+    uint32_t shift = (uint32_t)(14 - half_exponent);
+    uint32_t result = full >> shift;
+    uint32_t remainder = full & ((1u << shift) - 1u);
+    uint32_t halfway = 1u << (shift - 1u);
+    if (remainder > halfway || (remainder == halfway && (result & 1u))) {
+      result += 1u;
+    }
+    return (uint16_t)(sign | result);
+  }
+  uint32_t result = ((uint32_t)half_exponent << 10) | (mantissa >> 13);
+  uint32_t remainder = mantissa & 0x1fffu;
+  if (remainder > 0x1000u || (remainder == 0x1000u && (result & 1u))) {
+    result += 1u; /* a carry into the exponent is the correct rounding, up to infinity */
+  }
+  return (uint16_t)(sign | result);
+}
+
+/* e^x in f32 with about one ulp of error; returns 0 below -87.3 and infinity above 88. */
+INLINE float exp_f32(float x) {
+  if (x < -87.3f) {
+    return 0.0f;
+  }
+  if (x > 88.0f) {
+    return __builtin_inff();
+  }
+  float n = __builtin_rintf(x * 1.44269504088896341f);
+  /* Cody-Waite reduction: ln 2 split so that n * high is exact. */
+  float r = x - n * 0.693145751953125f;
+  r = r - n * 1.42860682030941723e-6f;
+  float p = 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  return p * bits_to_float(((int32_t)n + 127) << 23);
+}
+
+/*
+ * Converts i32 lanes with |v| < 2^22 to f32 by adding them to the bit pattern of 1.5 * 2^23. clang 14
+ * lowers a widen-then-convert chain (i16 to f32) to scalar code, which this form avoids.
+ */
+INLINE v128_t small_i32x4_to_f32x4(v128_t v) {
+  v128_t biased = wasm_i32x4_add(v, wasm_i32x4_splat(0x4b400000));
+  return wasm_f32x4_sub(biased, wasm_f32x4_splat(12582912.0f));
+}
+
+INLINE float horizontal_sum(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) +
+         wasm_f32x4_extract_lane(v, 3);
+}
+
+/* Dot product of two f32 vectors, four lanes wide, then the lanes summed. */
+INLINE float dot_f32(const float* a, const float* b, int32_t n) {
+  v128_t acc = wasm_f32x4_splat(0.0f);
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+  }
+  float sum = horizontal_sum(acc);
+  for (; i < n; i++) {
+    sum += a[i] * b[i];
+  }
+  return sum;
+}
+
+/* Dot product of f32 `a` with fp16 `b`. */
+INLINE float dot_f32_f16(const float* a, const uint16_t* b, int32_t n) {
+  v128_t acc = wasm_f32x4_splat(0.0f);
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t weights = f16x4_to_f32x4(wasm_u32x4_load16x4(b + i));
+    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(a + i), weights));
+  }
+  float sum = horizontal_sum(acc);
+  for (; i < n; i++) {
+    sum += a[i] * f16_to_f32(b[i]);
+  }
+  return sum;
+}
+
+/* Kernels, one file each. */
+void exl2_repack(const Job* job, int32_t begin, int32_t end);
+void exl2_quantize(const Job* job, int32_t begin, int32_t end);
+void exl2_gather(const Job* job, int32_t begin, int32_t end);
+void exl2_matmul_int8(const Job* job, int32_t begin, int32_t end);
+void exl2_matmul_f32(const Job* job, int32_t begin, int32_t end);
+void dense_matmul(const Job* job, int32_t begin, int32_t end);
+void kv_store(const Job* job, int32_t begin, int32_t end);
+void attention(const Job* job, int32_t begin, int32_t end, int32_t worker);
+void rms_norm(const Job* job, int32_t begin, int32_t end);
+void swiglu(const Job* job, int32_t begin, int32_t end);
+void add(const Job* job, int32_t begin, int32_t end);
+
+#endif

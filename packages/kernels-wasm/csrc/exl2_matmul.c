@@ -1,0 +1,210 @@
+/*
+ * EXL2 matrix products on repacked tiles. Each work item is one tile (four output columns); the
+ * tile's codes stay in cache while every row of the batch reads them.
+ *
+ * Integer path: y = sum over blocks of scale_g * xs_b * (sum_k code * xq - zero_point * sum_k xq), where
+ * xq are the int8 activations of block b with scale xs_b. The zero point is folded into the block sum so
+ * unsigned codes widen straight to i16.
+ *
+ * Exact path: f32 activations times (code - zero_point) converted to f32, summed per group, then scaled.
+ */
+#include "exl2_tile.h"
+
+/* Rows that share one decode of a block on the integer path. */
+#define INT8_ROWS 4
+
+INLINE void int8_block(int32_t bits, const uint8_t* codes, int32_t rows, const int16_t* const* xq, v128_t* sums) {
+  v128_t decoded[8];
+  decode_block(bits, codes, decoded);
+  for (int i = 0; i < 8; i++) {
+    v128_t low = wasm_u16x8_extend_low_u8x16(decoded[i]);
+    v128_t high = wasm_u16x8_extend_high_u8x16(decoded[i]);
+    for (int32_t r = 0; r < rows; r++) {
+      v128_t pair_low = wasm_v128_load32_splat(xq[r] + 4 * i);
+      v128_t pair_high = wasm_v128_load32_splat(xq[r] + 4 * i + 2);
+      sums[r] = wasm_i32x4_add(sums[r], wasm_i32x4_dot_i16x8(low, pair_low));
+      sums[r] = wasm_i32x4_add(sums[r], wasm_i32x4_dot_i16x8(high, pair_high));
+    }
+  }
+}
+
+/* One group of one tile for `rows` rows (a constant after inlining) on the integer path. */
+INLINE void int8_group(int32_t bits, const uint8_t* codes, int32_t blocks, int32_t first_block, v128_t scales,
+                       int32_t rows, const int16_t* const* xq_rows, const float* const* xs_rows,
+                       const int32_t* const* sum_rows, v128_t* out) {
+  v128_t zero_point = wasm_i32x4_splat(1 << (bits - 1));
+  for (int32_t block = 0; block < blocks; block++) {
+    int32_t b = first_block + block;
+    const int16_t* xq[INT8_ROWS];
+    v128_t sums[INT8_ROWS];
+    for (int32_t r = 0; r < rows; r++) {
+      xq[r] = xq_rows[r] + b * BLOCK_ROWS;
+      sums[r] = wasm_i32x4_splat(0);
+    }
+    int8_block(bits, codes + block * bits * 16, rows, xq, sums);
+    for (int32_t r = 0; r < rows; r++) {
+      v128_t corrected = wasm_i32x4_sub(sums[r], wasm_i32x4_mul(zero_point, wasm_i32x4_splat(sum_rows[r][b])));
+      v128_t factor = wasm_f32x4_mul(scales, wasm_f32x4_splat(xs_rows[r][b]));
+      out[r] = wasm_f32x4_add(out[r], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(corrected), factor));
+    }
+  }
+}
+
+INLINE void int8_tile(const Exl2Layer* layer, int32_t tile, int32_t rows, const int16_t* const* xq,
+                      const float* const* xs, const int32_t* const* sums, v128_t* out) {
+  const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
+  const uint8_t* tile_codes = (const uint8_t*)layer->weights_ptr + tile * layer->tile_bytes;
+  const uint8_t* nibbles = (const uint8_t*)layer->scales_ptr + tile * layer->group_count * 4;
+  int32_t first_block = 0;
+  for (int32_t r = 0; r < rows; r++) {
+    out[r] = wasm_f32x4_splat(0.0f);
+  }
+  for (int32_t g = 0; g < layer->group_count; g++) {
+    const Exl2Group* group = groups + g;
+    const uint8_t* codes = tile_codes + group->offset;
+    v128_t scales = tile_group_scales(nibbles + 4 * g, group->scale_max);
+    /* A constant width per case lets the decoder and the row loop specialise. */
+    switch (group->bits) {
+      case 8:
+        int8_group(8, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        break;
+      case 6:
+        int8_group(6, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        break;
+      case 5:
+        int8_group(5, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        break;
+      case 4:
+        int8_group(4, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        break;
+      case 3:
+        int8_group(3, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        break;
+      default:
+        int8_group(2, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        break;
+    }
+    first_block += group->blocks;
+  }
+}
+
+static void int8_tile_rows4(const Exl2Layer* layer, int32_t tile, const int16_t* const* xq, const float* const* xs,
+                            const int32_t* const* sums, v128_t* out) {
+  int8_tile(layer, tile, 4, xq, xs, sums, out);
+}
+
+static void int8_tile_rows1(const Exl2Layer* layer, int32_t tile, const int16_t* const* xq, const float* const* xs,
+                            const int32_t* const* sums, v128_t* out) {
+  int8_tile(layer, tile, 1, xq, xs, sums, out);
+}
+
+/*
+ * args: 0 layer, 1 xq, 2 block scales, 3 block sums (from exl2_quantize), 4 rows, 5 out (f32
+ * [rows][out_features]). Items are tiles.
+ */
+void exl2_matmul_int8(const Job* job, int32_t begin, int32_t end) {
+  const Exl2Layer* layer = (const Exl2Layer*)job->args[0];
+  int32_t rows = job->args[4];
+  int32_t blocks = layer->padded_k / BLOCK_ROWS;
+  const float* bias = (const float*)layer->bias_ptr;
+
+  for (int32_t tile = begin; tile < end; tile++) {
+    int32_t row = 0;
+    while (row < rows) {
+      int32_t count = rows - row >= INT8_ROWS ? INT8_ROWS : 1;
+      const int16_t* xq[INT8_ROWS];
+      const float* xs[INT8_ROWS];
+      const int32_t* sums[INT8_ROWS];
+      v128_t out[INT8_ROWS];
+      for (int32_t r = 0; r < count; r++) {
+        xq[r] = (const int16_t*)job->args[1] + (row + r) * layer->padded_k;
+        xs[r] = (const float*)job->args[2] + (row + r) * blocks;
+        sums[r] = (const int32_t*)job->args[3] + (row + r) * blocks;
+      }
+      if (count == INT8_ROWS) {
+        int8_tile_rows4(layer, tile, xq, xs, sums, out);
+      } else {
+        int8_tile_rows1(layer, tile, xq, xs, sums, out);
+      }
+      for (int32_t r = 0; r < count; r++) {
+        float* y = (float*)job->args[5] + (row + r) * layer->out_features;
+        store_columns(y, out[r], bias, tile * TILE_COLS, layer->out_features);
+      }
+      row += count;
+    }
+  }
+}
+
+INLINE v128_t f32_group(int32_t bits, const uint8_t* codes, int32_t blocks, const float* x) {
+  v128_t zero_point = wasm_i16x8_splat((int16_t)(1 << (bits - 1)));
+  v128_t columns01 = wasm_f32x4_splat(0.0f);
+  v128_t columns23 = wasm_f32x4_splat(0.0f);
+  for (int32_t block = 0; block < blocks; block++) {
+    v128_t decoded[8];
+    decode_block(bits, codes + block * bits * 16, decoded);
+    const float* xb = x + block * BLOCK_ROWS;
+    for (int i = 0; i < 8; i++) {
+      v128_t halves[2] = {wasm_i16x8_sub(wasm_u16x8_extend_low_u8x16(decoded[i]), zero_point),
+                          wasm_i16x8_sub(wasm_u16x8_extend_high_u8x16(decoded[i]), zero_point)};
+      for (int h = 0; h < 2; h++) {
+        v128_t pair = wasm_v128_load64_splat(xb + 4 * i + 2 * h);
+        v128_t w01 = small_i32x4_to_f32x4(wasm_i32x4_extend_low_i16x8(halves[h]));
+        v128_t w23 = small_i32x4_to_f32x4(wasm_i32x4_extend_high_i16x8(halves[h]));
+        columns01 = wasm_f32x4_add(columns01, wasm_f32x4_mul(w01, pair));
+        columns23 = wasm_f32x4_add(columns23, wasm_f32x4_mul(w23, pair));
+      }
+    }
+  }
+  /* Lanes hold (even row, odd row) partial sums per column; add each pair. */
+  v128_t even = wasm_i32x4_shuffle(columns01, columns23, 0, 2, 4, 6);
+  v128_t odd = wasm_i32x4_shuffle(columns01, columns23, 1, 3, 5, 7);
+  return wasm_f32x4_add(even, odd);
+}
+
+/* args: 0 layer, 1 gathered x (f32 [rows][padded_k]), 2 rows, 3 out. Items are tiles. */
+void exl2_matmul_f32(const Job* job, int32_t begin, int32_t end) {
+  const Exl2Layer* layer = (const Exl2Layer*)job->args[0];
+  const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
+  int32_t rows = job->args[2];
+  const float* bias = (const float*)layer->bias_ptr;
+
+  for (int32_t tile = begin; tile < end; tile++) {
+    const uint8_t* tile_codes = (const uint8_t*)layer->weights_ptr + tile * layer->tile_bytes;
+    const uint8_t* nibbles = (const uint8_t*)layer->scales_ptr + tile * layer->group_count * 4;
+    for (int32_t row = 0; row < rows; row++) {
+      const float* x = (const float*)job->args[1] + row * layer->padded_k;
+      v128_t out = wasm_f32x4_splat(0.0f);
+      int32_t first_row = 0;
+      for (int32_t g = 0; g < layer->group_count; g++) {
+        const Exl2Group* group = groups + g;
+        const uint8_t* codes = tile_codes + group->offset;
+        const float* xg = x + first_row;
+        v128_t sum;
+        switch (group->bits) {
+          case 8:
+            sum = f32_group(8, codes, group->blocks, xg);
+            break;
+          case 6:
+            sum = f32_group(6, codes, group->blocks, xg);
+            break;
+          case 5:
+            sum = f32_group(5, codes, group->blocks, xg);
+            break;
+          case 4:
+            sum = f32_group(4, codes, group->blocks, xg);
+            break;
+          case 3:
+            sum = f32_group(3, codes, group->blocks, xg);
+            break;
+          default:
+            sum = f32_group(2, codes, group->blocks, xg);
+            break;
+        }
+        out = wasm_f32x4_add(out, wasm_f32x4_mul(sum, tile_group_scales(nibbles + 4 * g, group->scale_max)));
+        first_row += group->blocks * BLOCK_ROWS;
+      }
+      float* y = (float*)job->args[3] + row * layer->out_features;
+      store_columns(y, out, bias, tile * TILE_COLS, layer->out_features);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import type { DeviceSamplingParams, RopeParams } from '@minichat/runtime';
+import { halfTable } from './half.js';
+
+/** Copies embedding rows `table[tokens[r]]` into `out` at float index `outBase`, widening fp16. */
+export function embedRows(
+  table: Float32Array | Uint16Array,
+  dtype: 'f32' | 'f16',
+  dim: number,
+  tokens: Int32Array,
+  out: Float32Array,
+  outBase: number,
+): void {
+  if (dtype === 'f32') {
+    for (let r = 0; r < tokens.length; r++) {
+      out.set((table as Float32Array).subarray(tokens[r]! * dim, (tokens[r]! + 1) * dim), outBase + r * dim);
+    }
+    return;
+  }
+  const widen = halfTable();
+  for (let r = 0; r < tokens.length; r++) {
+    const source = tokens[r]! * dim;
+    const target = outBase + r * dim;
+    for (let i = 0; i < dim; i++) out[target + i] = widen[table[source + i] as number]!;
+  }
+}
+
+/**
+ * Rotate-half RoPE in place on `rows` rows of width `stride` starting at float index `base`. Feature i of
+ * a head pairs with feature `i + headDim / 2`. The inverse frequency `1 / theta^(2i / headDim)` and the
+ * angle `position * frequency` are rounded to f32, as Hugging Face's f32 rotary embedding computes them.
+ * This runs on the host because it is O(rows * cols) and needs sin and cos, which the kernels lack.
+ */
+export function ropeRows(
+  x: Float32Array,
+  base: number,
+  stride: number,
+  rows: number,
+  params: RopeParams,
+): void {
+  const { numHeads, headDim, startPosition, theta } = params;
+  const half = headDim / 2;
+  const frequencies = new Float64Array(half);
+  for (let i = 0; i < half; i++) {
+    frequencies[i] = Math.fround(1 / Math.fround(theta ** Math.fround((2 * i) / headDim)));
+  }
+  const cos = new Float64Array(half);
+  const sin = new Float64Array(half);
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < half; i++) {
+      const angle = Math.fround((startPosition + r) * frequencies[i]!);
+      cos[i] = Math.fround(Math.cos(angle));
+      sin[i] = Math.fround(Math.sin(angle));
+    }
+    for (let h = 0; h < numHeads; h++) {
+      const head = base + r * stride + h * headDim;
+      for (let i = 0; i < half; i++) {
+        const first = x[head + i]!;
+        const second = x[head + half + i]!;
+        x[head + i] = first * cos[i]! - second * sin[i]!;
+        x[head + half + i] = first * sin[i]! + second * cos[i]!;
+      }
+    }
+  }
+}
+
+/**
+ * Draws a token from one row of logits as the backend interface defines `sample`: greedy takes the lowest
+ * id among the maxima; otherwise softmax(logits / temperature) in f64, tokens ordered by descending
+ * probability (ties: lower id first), cut to `topK`, then to the shortest prefix reaching `topP`, and the
+ * first kept token whose cumulative probability exceeds `uniform * kept mass` is returned.
+ */
+export function sampleLogits(logits: Float32Array, params: DeviceSamplingParams, uniform: number): number {
+  const size = logits.length;
+  if (params.temperature === 0) {
+    let best = 0;
+    for (let id = 1; id < size; id++) if (logits[id]! > logits[best]!) best = id;
+    return best;
+  }
+
+  let maxLogit = Number.NEGATIVE_INFINITY;
+  for (let id = 0; id < size; id++) maxLogit = Math.max(maxLogit, logits[id]!);
+  const probabilities = new Float64Array(size);
+  let total = 0;
+  for (let id = 0; id < size; id++) {
+    probabilities[id] = Math.exp((logits[id]! - maxLogit) / params.temperature);
+    total += probabilities[id]!;
+  }
+  for (let id = 0; id < size; id++) probabilities[id]! /= total;
+
+  const order = new Uint32Array(size);
+  for (let id = 0; id < size; id++) order[id] = id;
+  order.sort((a, b) => probabilities[b]! - probabilities[a]! || a - b);
+
+  let kept = params.topK > 0 ? Math.min(params.topK, size) : size;
+  if (params.topP < 1) {
+    let cumulative = 0;
+    for (let i = 0; i < kept; i++) {
+      cumulative += probabilities[order[i] as number]!;
+      if (cumulative >= params.topP) {
+        kept = i + 1;
+        break;
+      }
+    }
+  }
+
+  let keptMass = 0;
+  for (let i = 0; i < kept; i++) keptMass += probabilities[order[i] as number]!;
+  const threshold = uniform * keptMass;
+  let cumulative = 0;
+  for (let i = 0; i < kept; i++) {
+    cumulative += probabilities[order[i] as number]!;
+    if (cumulative > threshold) return order[i]!;
+  }
+  return order[kept - 1]!;
+}

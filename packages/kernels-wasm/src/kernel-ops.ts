@@ -1,0 +1,32 @@
+/** Operation codes of the job block; they match the enum in `csrc/common.h`. */
+export const KernelOp = {
+  exl2Repack: 1,
+  exl2Quantize: 2,
+  exl2Gather: 3,
+  exl2MatmulInt8: 4,
+  exl2MatmulF32: 5,
+  denseMatmul: 6,
+  kvStore: 7,
+  attention: 8,
+  rmsNorm: 9,
+  swiglu: 10,
+  add: 11,
+} as const;
+
+/** Int32 argument slots of a job block (`JOB_ARGS` in `csrc/common.h`). */
+export const JOB_ARG_SLOTS = 14;
+
+/** Bytes of a job block: op, item count and the argument slots. */
+export const JOB_BYTES = (2 + JOB_ARG_SLOTS) * 4;
+
+/** Rows per int8 activation block and per weight tile block (`BLOCK_ROWS`). */
+export const BLOCK_ROWS = 32;
+
+/** Output columns per weight tile (`TILE_COLS`). */
+export const TILE_COLS = 4;
+
+/** Int32 fields of the `Exl2Layer` descriptor. */
+export const EXL2_LAYER_FIELDS = 11;
+
+/** Bytes of one `Exl2Group` entry: bits, blocks, offset, scale_max. */
+export const EXL2_GROUP_BYTES = 16;
