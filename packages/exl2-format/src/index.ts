@@ -1,0 +1,86 @@
+/**
+ * Browser-safe entry point: byte sources, safetensors reading and writing, model configs,
+ * EXL2 layer decoding and quantization.
+ * @packageDocumentation
+ */
+export { type ByteSource, blobSource, bytesSource } from './byte-source.js';
+export {
+  type GenerationConfig,
+  type LlamaConfig,
+  parseGenerationConfig,
+  parseLlamaConfig,
+  SUPPORTED_ARCHITECTURES,
+} from './config.js';
+export { DTYPE_BYTES, type SafetensorsDtype } from './dtype.js';
+export {
+  ByteSourceError,
+  Exl2FormatError,
+  type Exl2FormatErrorDetails,
+  Exl2TensorError,
+  InvalidOptionError,
+  Llama2cFormatError,
+  ModelConfigError,
+  NotFoundError,
+  SafetensorsHeaderError,
+  UnsupportedModelError,
+} from './errors.js';
+export { packGroupCodes, readCode, readScaleNibble, unpackGroupCodes } from './exl2/codes.js';
+export { type DequantizeMode, dequantizeExl2, exl2MatVec, groupScales } from './exl2/dequantize.js';
+export {
+  type Exl2Group,
+  encodeQGroups,
+  groupsInKernelOrder,
+  parseQGroups,
+  zeroPoint,
+} from './exl2/groups.js';
+export { EXL2_GROUP_SIZES, type Exl2PlanEntry, headPlan, planForBits, planGroups } from './exl2/plan.js';
+export { exl2TensorsToWrite, type QuantizeExl2Options, quantizeExl2 } from './exl2/quantize.js';
+export {
+  assembleExl2Tensors,
+  type Exl2RawTensors,
+  type Exl2Tensors,
+  invertPermutation,
+} from './exl2/tensors.js';
+export { bfloat16ToFloat, floatToBfloat16, floatToHalf, halfToFloat } from './half.js';
+export * from './limits.js';
+export {
+  type DenseLinearDescriptor,
+  type Exl2LinearDescriptor,
+  expectedLinearShape,
+  type LinearDescriptor,
+} from './model/linear.js';
+export {
+  type DenseTensor,
+  type HalfTensor,
+  type ModelReader,
+  type OpenModelOptions,
+  openModel,
+  type TokenizerFiles,
+} from './model/open-model.js';
+export type { LayerSummary, ModelSummary } from './model/summary.js';
+export {
+  DEFAULT_URL_FILE_NAMES,
+  filesFromList,
+  type ModelFiles,
+  memoryFiles,
+  type UrlFilesOptions,
+  urlFiles,
+} from './model-files.js';
+export { readSafetensorsHeader, type SafetensorsHeader, type TensorInfo } from './safetensors/header.js';
+export {
+  bytesAsTypedArray,
+  type OpenSafetensorsOptions,
+  openSafetensors,
+  type SafetensorsFile,
+} from './safetensors/reader.js';
+export {
+  type ByteSink,
+  encodeSafetensorsHeader,
+  type TensorData,
+  type TensorToWrite,
+  tensorByteLength,
+  type WriteSafetensorsOptions,
+  type WriteSafetensorsResult,
+  writeSafetensors,
+} from './safetensors/writer.js';
+export { type UrlSourceOptions, urlSource } from './url-source.js';
