@@ -61,3 +61,10 @@ export function floatToHalf(value: number): number {
   if (rest > 0x1000 || (rest === 0x1000 && (result & 1) === 1)) result++;
   return sign | result;
 }
+
+/** Converts an array of numbers to fp16 bit patterns. */
+export function floatsToHalves(values: ArrayLike<number>): Uint16Array {
+  const halves = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) halves[i] = floatToHalf(values[i]!);
+  return halves;
+}
