@@ -50,7 +50,7 @@ export function pickSentinelDelimiters(texts: readonly string[]): SentinelDelimi
   return free.length === 2 ? { open: free[0]!, close: free[1]! } : undefined;
 }
 
-/** Returns the sentinel that stands in for the content of message `messageIndex`. */
+/** Returns the sentinel that replaces the content of message `messageIndex`. */
 export function sentinelFor(delimiters: SentinelDelimiters, messageIndex: number): string {
   return `${delimiters.open}${messageIndex}${delimiters.close}`;
 }
@@ -95,9 +95,9 @@ export function splitAtSentinels(
 }
 
 /**
- * The content changes this package can trace: none, and the whitespace trimming that templates apply
- * with `|trim`, `.strip()`, `.lstrip()` and `.rstrip()`. Each candidate differs from the others only in
- * whitespace, so choosing the wrong one could never turn content into markup that holds a special token.
+ * Returns the forms a template may give a content: unchanged, or trimmed as by `|trim`, `.strip()`,
+ * `.lstrip()` and `.rstrip()`. The forms differ only in whitespace, so choosing the wrong one can never
+ * turn content into markup that contains a special token.
  */
 function contentCandidates(content: string): string[] {
   return [...new Set([content, content.trim(), content.trimStart(), content.trimEnd()])];
@@ -118,7 +118,7 @@ export function attributeOutput(
   }
 
   // A depth-first search with an explicit stack, because conversations can have thousands of segments.
-  // Frame i holds the output offset where segment i starts and the candidate texts still to try.
+  // Frame i contains the output offset where segment i starts and the candidate texts still to try.
   interface Frame {
     offset: number;
     candidates: string[];

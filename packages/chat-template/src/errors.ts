@@ -57,7 +57,7 @@ export class ChatTemplateSyntaxError extends ChatTemplateError {
     readonly templateName: string,
     /** The parser's own message. */
     readonly templateMessage: string,
-    /** Where parsing failed. */
+    /** Position at which parsing failed. */
     readonly position: TemplatePosition,
     options?: ErrorOptions,
   ) {
@@ -81,7 +81,7 @@ export class ChatTemplateRenderError extends ChatTemplateError {
     readonly templateMessage: string,
     /** Whether the template itself raised the error through `raise_exception`. */
     readonly raisedByTemplate: boolean,
-    /** Where in the source the error was raised, when it could be located. */
+    /** Position in the source of the failing call, or `undefined` when it could not be located. */
     readonly position: TemplatePosition | undefined,
     options?: ErrorOptions,
   ) {
@@ -98,8 +98,8 @@ export class ChatTemplateRenderError extends ChatTemplateError {
 }
 
 /**
- * A Jinja template output in which message content cannot be told apart from markup, for example
- * because the template changes content in a way other than cutting characters from it.
+ * A Jinja template output in which message content cannot be separated from markup, for example
+ * because the template changes content in a way other than trimming whitespace.
  */
 export class ContentAttributionError extends ChatTemplateError {
   /** Always `'ContentAttributionError'`. */
@@ -108,7 +108,7 @@ export class ContentAttributionError extends ChatTemplateError {
   constructor(
     /** Name of the template. */
     readonly templateName: string,
-    /** What went wrong. */
+    /** Description of the change the template made. */
     readonly reason: string,
   ) {
     super(
@@ -160,7 +160,7 @@ export class LimitExceededError extends ChatTemplateError {
     readonly limit: number,
     /** The size found. */
     readonly actual: number,
-    /** What was measured, such as `chat_template source length in characters`. */
+    /** Description of the measured size, such as `length of tokenizer_config.json in characters`. */
     readonly what: string,
   ) {
     super(`The ${what} is ${actual}, above ${limitName} (${limit}). Use a smaller input.`);
@@ -177,7 +177,7 @@ export class InvalidOptionError extends ChatTemplateError {
     readonly option: string,
     /** The value given. */
     readonly value: unknown,
-    /** What a valid value is. */
+    /** Description of a valid value. */
     readonly expected: string,
   ) {
     super(`Invalid ${option}: ${String(value)}. Expected ${expected}.`);

@@ -13,7 +13,7 @@ export interface FitConversationOptions {
 
 /**
  * Groups the messages after the leading system messages into turns. A turn starts at a user message
- * and holds the replies after it, so dropping whole turns keeps user and assistant messages alternating.
+ * and contains the replies after it, so dropping whole turns keeps user and assistant messages alternating.
  */
 function groupTurns(messages: readonly ChatMessage[]): ChatMessage[][] {
   const turns: ChatMessage[][] = [];
@@ -31,8 +31,8 @@ function groupTurns(messages: readonly ChatMessage[]): ChatMessage[][] {
 /**
  * Drops the oldest turns of a conversation until its rendered prompt fits `budget` tokens, keeping the
  * leading system messages and always the newest turn. The runtime uses it to shift its context window.
- * It renders O(log turns) candidates, because it binary-searches on the number of dropped turns; that
- * assumes dropping a turn never makes the prompt longer, which holds for every built-in template.
+ * It renders O(log turns) candidates because it binary-searches on the number of dropped turns. The
+ * search assumes that dropping a turn never makes the prompt longer, which is true of every built-in.
  *
  * @param countTokens Returns the number of tokens of a rendered prompt, including the BOS the tokenizer
  * adds and any tokens the caller reserves.

@@ -227,7 +227,7 @@ describe('jinjaTemplate content tracing', () => {
 });
 
 describe('jinjaTemplate errors', () => {
-  // Each case names the tag that holds the error; the reported position must fall inside that tag.
+  // Each case names the tag that contains the error, and the reported position must fall inside it.
   const syntaxCases = [
     { source: '{{ x + }}', tag: '{{ x + }}', message: /Unexpected token: CloseExpression/ },
     {

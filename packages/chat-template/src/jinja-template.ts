@@ -82,10 +82,10 @@ function renameRaiseException(node: unknown): void {
 
 /**
  * Creates a template from Hugging Face `chat_template` Jinja source, rendered with
- * `@huggingface/jinja`. The template sees `messages`, `bos_token`, `eos_token`, `add_generation_prompt`
- * and `raise_exception`. Message content becomes parts with `allowSpecial: false`; the template may
- * trim whitespace from content, but a template that changes content otherwise fails to render unless
- * the caller sets `allowSpecialInContent`.
+ * `@huggingface/jinja`. The template receives `messages`, `bos_token`, `eos_token`, `add_generation_prompt`
+ * and `raise_exception`. Message content becomes parts with `allowSpecial: false`. The template may
+ * trim whitespace from content. A template that changes content in any other way fails to render
+ * unless the caller sets `allowSpecialInContent`.
  *
  * @throws {@link ChatTemplateSyntaxError} with the position when the source fails to parse.
  * @throws {@link LimitExceededError} when the source is longer than {@link MAX_TEMPLATE_SOURCE_CHARS}.
@@ -117,6 +117,8 @@ export function jinjaTemplate(source: string, options: JinjaTemplateOptions): Ch
     const raise = (message: unknown) => {
       throw new TemplateRaisedError(String(message));
     };
+    // NOTE: @huggingface/jinja 0.5.13 has no step or output limit, so an untrusted template can loop
+    // without bound here. Render such templates in a worker that the caller can terminate.
     try {
       return template.render({
         messages: conversation.map((message, index) => ({ role: message.role, content: contents[index] })),

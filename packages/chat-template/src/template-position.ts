@@ -24,9 +24,9 @@ function messageOf(error: unknown): string {
 }
 
 /**
- * Whether a parse error means the template ended too early. `@huggingface/jinja` 0.5.13 reports an
- * unclosed string as "Unexpected end of input", and an unclosed block by reading past its token list,
- * which surfaces as a `TypeError`.
+ * Returns whether a parse error means that the template ended too early. `@huggingface/jinja` 0.5.13
+ * reports an unclosed string as "Unexpected end of input", and an unclosed block by reading past its
+ * token list, which surfaces as a `TypeError`.
  */
 function isEndOfInputError(error: unknown): boolean {
   return error instanceof TypeError || messageOf(error) === 'Unexpected end of input';
@@ -36,7 +36,7 @@ function isEndOfInputError(error: unknown): boolean {
 export interface LocatedSyntaxError {
   /** The parser's message, or a clearer one when the parser's message names an internal detail. */
   message: string;
-  /** Where parsing failed. */
+  /** Position at which parsing failed. */
   position: TemplatePosition;
 }
 
@@ -96,8 +96,8 @@ export function tagEnds(source: string): number[] {
 /**
  * Locates the parse error `error` that parsing `source` threw. The parser of `@huggingface/jinja`
  * 0.5.13 records no positions, so this parses prefixes of `source`. A prefix that ends after a tag
- * lexes like the whole template, so the parser fails on it with the same message exactly when the
- * prefix holds the failing token: a binary search over tag ends finds the failing tag. Inside that tag,
+ * lexes like the whole template. The parser therefore fails on it with the same message exactly when
+ * the prefix contains the failing token, and a binary search over tag ends finds the failing tag. Inside that tag,
  * the shortest prefix that fails the same way ends at the failing token, or at the first character of
  * the token after it, because the lexer reads one character past whitespace. An error caused by the
  * end of input is placed at the end of the template.
@@ -158,7 +158,8 @@ function readStringLiteral(source: string, start: number): string | undefined {
     if (char === '\\' && index + 1 < source.length) {
       index++;
       const escaped = source[index]!;
-      text += escaped === 'n' ? '\n' : escaped === 't' ? '\t' : escaped;
+      const escapes: Record<string, string> = { n: '\n', t: '\t' };
+      text += escapes[escaped] ?? escaped;
     } else {
       text += char;
     }

@@ -7,7 +7,7 @@ import { templateFromTokenizerConfig } from './tokenizer-config.js';
 
 const fixture = readMiniChatFixture();
 
-/** A LLaMA-style config in the shape transformers 4.3x writes, with MiniChat's template added. */
+/** Builds a LLaMA-style tokenizer config object with MiniChat's template added. */
 function miniChatConfig(overrides: Record<string, unknown> = {}) {
   return {
     add_bos_token: true,

@@ -7,8 +7,7 @@ import type { ChatTemplate, StopConditions } from './types.js';
 /** Options of {@link templateFromTokenizerConfig}. */
 export interface TokenizerConfigTemplateOptions {
   /**
-   * Which template to use when `chat_template` is a list of named templates. Default `'default'`, the
-   * name Hugging Face transformers picks when none is requested.
+   * Name of the template to use when `chat_template` is a list of named templates. Default `'default'`.
    */
   templateName?: string;
   /** Name of the returned template. Default `'tokenizer_config'`, or `'tokenizer_config:<templateName>'` for a named one. */

@@ -3,7 +3,7 @@ export type Role = 'system' | 'user' | 'assistant';
 
 /** One message of a conversation. */
 export interface ChatMessage {
-  /** Who wrote the message. */
+  /** Author of the message. */
   role: Role;
   /** Message text, any Unicode (Chinese included). */
   content: string;
@@ -30,8 +30,9 @@ export interface PromptPart {
 /** A rendered prompt, as one string and as the parts the tokenizer needs. */
 export interface RenderedPrompt {
   /**
-   * The whole prompt. It never starts with the BOS token that a LLaMA tokenizer adds itself
-   * (`add_bos_token: true`), so encode it with BOS added.
+   * The whole prompt. It leaves out the leading BOS whenever the tokenizer adds BOS itself, as LLaMA
+   * tokenizers do (`add_bos_token: true`), so encode it with BOS added. The built-in templates never
+   * emit a leading BOS; see {@link JinjaTemplateOptions.tokenizerAddsBos} for Jinja templates.
    */
   text: string;
   /** Spans of `text` in order; their texts concatenate to `text`. Adjacent parts differ in `allowSpecial`. */
@@ -68,7 +69,7 @@ export interface RenderOptions {
   eosToken?: string;
 }
 
-/** A chat prompt format: renders conversations and says when generation stops. */
+/** A chat prompt format, which renders conversations and defines when generation stops. */
 export interface ChatTemplate {
   /** Template name, such as `minichat` or the name given to {@link jinjaTemplate}. */
   name: string;
