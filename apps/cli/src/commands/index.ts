@@ -1,8 +1,11 @@
 import type { CommandSpec } from '../args/command.js';
+import { inspectCommand } from './inspect.js';
+import { promptCommand } from './prompt.js';
 import { pullCommand } from './pull.js';
+import { tokenizeCommand } from './tokenize.js';
 
 /**
  * Every `minichat` subcommand, in the order the main help lists them. A new command (such as a
  * server) only needs an entry here.
  */
-export const commands: readonly CommandSpec[] = [pullCommand];
+export const commands: readonly CommandSpec[] = [pullCommand, inspectCommand, tokenizeCommand, promptCommand];
