@@ -6,6 +6,7 @@ import {
   ChatTemplateSyntaxError,
   ContentAttributionError,
   InvalidConversationError,
+  InvalidOptionError,
   LimitExceededError,
 } from './errors.js';
 import { jinjaTemplate } from './jinja-template.js';
@@ -293,6 +294,14 @@ describe('jinjaTemplate errors', () => {
     expect(() => template.render([])).toThrow(InvalidConversationError);
     const unknownRole = [{ role: 'tool', content: 'x' }] as unknown as ChatMessage[];
     expect(() => template.render(unknownRole)).toThrow(/unknown role "tool"/);
+  });
+
+  it('rejects non-string source and tokens', () => {
+    const create = (source: unknown, bosToken: unknown) =>
+      jinjaTemplate(source as string, { bosToken: bosToken as string, eosToken: '</s>' });
+    expect(() => create(undefined, '<s>')).toThrow(InvalidOptionError);
+    expect(() => create(undefined, '<s>')).toThrow(/Invalid template source: undefined/);
+    expect(() => create('x', undefined)).toThrow(/Invalid bosToken: undefined\. Expected the token text/);
   });
 
   it('enforces MAX_TEMPLATE_SOURCE_CHARS', () => {

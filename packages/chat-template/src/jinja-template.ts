@@ -12,6 +12,7 @@ import {
   ChatTemplateRenderError,
   ChatTemplateSyntaxError,
   ContentAttributionError,
+  InvalidOptionError,
   LimitExceededError,
 } from './errors.js';
 import { MAX_TEMPLATE_SOURCE_CHARS } from './limits.js';
@@ -89,12 +90,25 @@ function renameRaiseException(node: unknown): void {
  *
  * @throws {@link ChatTemplateSyntaxError} with the position when the source fails to parse.
  * @throws {@link LimitExceededError} when the source is longer than {@link MAX_TEMPLATE_SOURCE_CHARS}.
+ * @throws {@link InvalidOptionError} when the source or a token text is not a string.
  */
 export function jinjaTemplate(source: string, options: JinjaTemplateOptions): ChatTemplate {
   const name = options.name ?? 'jinja';
   const stop = options.stop ?? { eosTokenIds: [LLAMA_EOS_TOKEN_ID], stopStrings: [] };
   const tokenizerAddsBos = options.tokenizerAddsBos ?? true;
 
+  if (typeof source !== 'string') {
+    throw new InvalidOptionError('template source', typeof source, 'Jinja source as a string');
+  }
+  for (const field of ['bosToken', 'eosToken'] as const) {
+    if (typeof options[field] !== 'string') {
+      throw new InvalidOptionError(
+        field,
+        options[field],
+        'the token text as a string, such as "<s>" or "</s>"',
+      );
+    }
+  }
   if (source.length > MAX_TEMPLATE_SOURCE_CHARS) {
     throw new LimitExceededError(
       'MAX_TEMPLATE_SOURCE_CHARS',
