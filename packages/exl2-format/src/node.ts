@@ -2,6 +2,13 @@
  * Node-only entry point: files on disk, model directories and file writers.
  * @packageDocumentation
  */
+
+export {
+  type ConvertLlama2cOptions,
+  type ConvertResult,
+  convertLlama2c,
+  weightsFileName,
+} from './node/convert-llama2c.js';
 export { directoryFiles } from './node/directory-files.js';
 export { type FileByteSource, fileSource } from './node/file-source.js';
 export { writeSafetensorsFile } from './node/write-file.js';

@@ -4,7 +4,7 @@ import { ByteSourceError } from '../errors.js';
 
 /** A {@link ByteSource} over an open file handle; close it when done. */
 export interface FileByteSource extends ByteSource {
-  /** Closes the file handle. Reads after closing reject. */
+  /** Closes the file handle; later reads reject. */
   close(): Promise<void>;
 }
 
