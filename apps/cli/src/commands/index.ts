@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../args/command.js';
+import { convertCommand } from './convert.js';
 import { inspectCommand } from './inspect.js';
 import { promptCommand } from './prompt.js';
 import { pullCommand } from './pull.js';
@@ -8,4 +9,10 @@ import { tokenizeCommand } from './tokenize.js';
  * Every `minichat` subcommand, in the order the main help lists them. A new command (such as a
  * server) only needs an entry here.
  */
-export const commands: readonly CommandSpec[] = [pullCommand, inspectCommand, tokenizeCommand, promptCommand];
+export const commands: readonly CommandSpec[] = [
+  pullCommand,
+  inspectCommand,
+  tokenizeCommand,
+  promptCommand,
+  convertCommand,
+];

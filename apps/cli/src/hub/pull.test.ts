@@ -11,20 +11,20 @@ import {
   startMockHub,
 } from '../test-utils/mock-hub.js';
 import { runCliProcess, spawnCli } from '../test-utils/run-cli.js';
-import { stories260kRepoDirectory } from '../test-utils/stories260k.js';
+import { convertStories260k } from '../test-utils/stories260k.js';
 import { PULL_MANIFEST_NAME } from './cache.js';
 import { PARTIAL_SUFFIX } from './download-file.js';
 
 const REPO = 'test-owner/stories260K-exl2';
-const BRANCH = 'fp32';
-const WEIGHTS = 'stories260K.bin';
+const BRANCH = '8bpw';
+const WEIGHTS = 'output.safetensors';
 
 let files: Map<string, Uint8Array>;
 let hub: MockHub | undefined;
 const temporary: string[] = [];
 
 beforeAll(async () => {
-  files = await readDirectoryFiles(await stories260kRepoDirectory());
+  files = await readDirectoryFiles(await convertStories260k('exl2', 8));
 });
 
 afterEach(async () => {
@@ -120,7 +120,7 @@ describe('minichat pull', () => {
   });
 
   test('resumes after the process is killed', async () => {
-    const { endpoint, requests } = await startHub({ chunkDelayMs: 50 });
+    const { endpoint, requests } = await startHub({ chunkDelayMs: 150 });
     const cache = await cacheDir();
     const directory = join(cache, 'models', 'test-owner', 'stories260K-exl2', BRANCH);
     const partial = join(directory, WEIGHTS + PARTIAL_SUFFIX);
@@ -150,18 +150,18 @@ describe('minichat pull', () => {
   });
 
   test('rejects a wrong Git blob id', async () => {
-    const { endpoint } = await startHub({ wrongChecksum: new Set([WEIGHTS, 'README.md']) });
+    const { endpoint } = await startHub({ wrongChecksum: new Set([WEIGHTS, 'config.json']) });
     const cache = await cacheDir();
 
     const run = await pull(endpoint, cache);
 
     expect(run.code).toBe(5);
     expect(run.stderr).toMatch(
-      /Downloaded README\.md has the wrong Git blob id: expected [0-9a-f]{40}, got [0-9a-f]{40}/,
+      /Downloaded config\.json has the wrong Git blob id: expected [0-9a-f]{40}, got [0-9a-f]{40}/,
     );
     const directory = join(cache, 'models', 'test-owner', 'stories260K-exl2', BRANCH);
-    await expect(stat(join(directory, `README.md${PARTIAL_SUFFIX}`))).rejects.toThrow(/ENOENT/);
-    await expect(stat(join(directory, 'README.md'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(join(directory, `config.json${PARTIAL_SUFFIX}`))).rejects.toThrow(/ENOENT/);
+    await expect(stat(join(directory, 'config.json'))).rejects.toThrow(/ENOENT/);
   });
 
   test('rejects a wrong SHA-256 of an LFS file', async () => {

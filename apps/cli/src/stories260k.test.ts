@@ -1,0 +1,137 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readDirectoryFiles, startMockHub } from './test-utils/mock-hub.js';
+import { runCliProcess } from './test-utils/run-cli.js';
+import {
+  convertStories260k,
+  readStories260kExpected,
+  type Stories260kExpected,
+} from './test-utils/stories260k.js';
+
+let f32Directory: string;
+let exl2Directory: string;
+let expected: Stories260kExpected;
+const temporary: string[] = [];
+
+beforeAll(async () => {
+  [f32Directory, exl2Directory, expected] = await Promise.all([
+    convertStories260k('f32'),
+    convertStories260k('exl2', 8),
+    readStories260kExpected(),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all(temporary.map((path) => rm(path, { recursive: true, force: true })));
+});
+
+describe('tokenize on converted stories260K', () => {
+  test('encodes the expected text to the expected ids', async () => {
+    const run = await runCliProcess(['tokenize', '--model', f32Directory, '--text', expected.text, '--json']);
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const output = JSON.parse(run.stdout) as { ids: number[]; pieces: string[] };
+    expect(output.ids).toEqual(expected.ids);
+    expect(output.pieces).toHaveLength(expected.ids.length);
+    expect(output.pieces[0]).toBe('<s>');
+  });
+
+  test('decodes the expected ids to the expected text', async () => {
+    const run = await runCliProcess([
+      'tokenize',
+      '--model',
+      f32Directory,
+      '--decode',
+      expected.ids.slice(1).join(','),
+      '--json',
+    ]);
+
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ text: expected.text });
+  });
+
+  test('rejects a non-numeric id', async () => {
+    const run = await runCliProcess(['tokenize', '--model', f32Directory, '--decode', '1,x']);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("error: Invalid token id 'x' in --decode.");
+  });
+});
+
+describe('inspect on converted stories260K', () => {
+  test('reports shapes and 32 bits per weight for f32', async () => {
+    const run = await runCliProcess(['inspect', f32Directory, '--json']);
+
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.config).toMatchObject({
+      hiddenSize: 64,
+      intermediateSize: 172,
+      numHiddenLayers: 5,
+      numAttentionHeads: 8,
+      numKeyValueHeads: 4,
+      headDim: 8,
+      vocabSize: 512,
+      maxPositionEmbeddings: 512,
+      tieWordEmbeddings: true,
+    });
+    expect(report.bitsPerWeight).toBe(32);
+    expect(report.summary.format).toBe('dense');
+    expect(report.summary.layers).toHaveLength(5 * 7);
+    expect(report.tokenizer).toEqual({
+      file: 'tokenizer.model',
+      kind: 'sentencepiece',
+      vocabSize: 512,
+      bosId: 1,
+      eosId: 2,
+      addBos: true,
+    });
+    expect(report.chatTemplate.name).toBeUndefined();
+    expect(report.chatTemplate.detail).toMatch(
+      /Pass --template NAME with one of the built-in templates: minichat, llama-2, chatml, vicuna/,
+    );
+  });
+
+  test('reports 8-bit codes per layer for EXL2', async () => {
+    const run = await runCliProcess(['inspect', exl2Directory, '--json']);
+
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.summary.format).toBe('exl2');
+    expect(report.summary.codeBits).toBe(8);
+    for (const layer of report.summary.layers) {
+      expect(layer.kind, layer.prefix).toBe('exl2');
+      expect(layer.codeBits, layer.prefix).toBe(8);
+      expect(layer.bitsPerWeight, layer.prefix).toBeGreaterThan(8);
+    }
+  });
+
+  test('reads an uncached hub model with range requests', async () => {
+    const files = await readDirectoryFiles(exl2Directory);
+    const hub = await startMockHub([
+      { repo: 'test-owner/stories260K', revision: 'main', commit: 'a'.repeat(40), files },
+    ]);
+    const cache = await mkdtemp(join(tmpdir(), 'minichat-inspect-'));
+    temporary.push(cache);
+    try {
+      const run = await runCliProcess(['inspect', 'test-owner/stories260K', '--json', '--cache-dir', cache], {
+        env: { HF_ENDPOINT: hub.endpoint },
+      });
+
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain(
+        `Reading test-owner/stories260K from ${hub.endpoint}/test-owner/stories260K/resolve/main/ with range requests`,
+      );
+      expect(JSON.parse(run.stdout).summary.codeBits).toBe(8);
+      const weightRequests = hub.requests.filter((request) => request.url.endsWith('/output.safetensors'));
+      expect(weightRequests.length).toBeGreaterThan(0);
+      expect(weightRequests.every((request) => request.range !== undefined)).toBe(true);
+      expect(await readdir(cache)).toEqual([]);
+    } finally {
+      await hub.close();
+    }
+  });
+});
