@@ -11,19 +11,16 @@
 #include "exl2_tile.h"
 
 /* Rows that share one decode of a block on the integer path. */
-#define INT8_ROWS 4
+#define INT8_ROWS 2
 
 INLINE void int8_block(int32_t bits, const uint8_t* codes, int32_t rows, const int16_t* const* xq, v128_t* sums) {
-  v128_t decoded[8];
-  decode_block(bits, codes, decoded);
-  for (int i = 0; i < 8; i++) {
-    v128_t low = wasm_u16x8_extend_low_u8x16(decoded[i]);
-    v128_t high = wasm_u16x8_extend_high_u8x16(decoded[i]);
+  v128_t planes[8];
+  load_planes(bits, codes, planes);
+#pragma clang loop unroll(full)
+  for (int pair = 0; pair < PAIRS_PER_BLOCK; pair++) {
+    v128_t weights = decode_pair(bits, planes, pair);
     for (int32_t r = 0; r < rows; r++) {
-      v128_t pair_low = wasm_v128_load32_splat(xq[r] + 4 * i);
-      v128_t pair_high = wasm_v128_load32_splat(xq[r] + 4 * i + 2);
-      sums[r] = wasm_i32x4_add(sums[r], wasm_i32x4_dot_i16x8(low, pair_low));
-      sums[r] = wasm_i32x4_add(sums[r], wasm_i32x4_dot_i16x8(high, pair_high));
+      sums[r] = wasm_i32x4_add(sums[r], wasm_i32x4_dot_i16x8(weights, wasm_v128_load32_splat(xq[r] + 2 * pair)));
     }
   }
 }
@@ -88,9 +85,9 @@ INLINE void int8_tile(const Exl2Layer* layer, int32_t tile, int32_t rows, const 
   }
 }
 
-static void int8_tile_rows4(const Exl2Layer* layer, int32_t tile, const int16_t* const* xq, const float* const* xs,
+static void int8_tile_rows_batch(const Exl2Layer* layer, int32_t tile, const int16_t* const* xq, const float* const* xs,
                             const int32_t* const* sums, v128_t* out) {
-  int8_tile(layer, tile, 4, xq, xs, sums, out);
+  int8_tile(layer, tile, INT8_ROWS, xq, xs, sums, out);
 }
 
 static void int8_tile_rows1(const Exl2Layer* layer, int32_t tile, const int16_t* const* xq, const float* const* xs,
@@ -122,7 +119,7 @@ void exl2_matmul_int8(const Job* job, int32_t begin, int32_t end) {
         sums[r] = (const int32_t*)job->args[3] + (row + r) * blocks;
       }
       if (count == INT8_ROWS) {
-        int8_tile_rows4(layer, tile, xq, xs, sums, out);
+        int8_tile_rows_batch(layer, tile, xq, xs, sums, out);
       } else {
         int8_tile_rows1(layer, tile, xq, xs, sums, out);
       }
@@ -140,19 +137,17 @@ INLINE v128_t f32_group(int32_t bits, const uint8_t* codes, int32_t blocks, cons
   v128_t columns01 = wasm_f32x4_splat(0.0f);
   v128_t columns23 = wasm_f32x4_splat(0.0f);
   for (int32_t block = 0; block < blocks; block++) {
-    v128_t decoded[8];
-    decode_block(bits, codes + block * bits * 16, decoded);
+    v128_t planes[8];
+    load_planes(bits, codes + block * bits * 16, planes);
     const float* xb = x + block * BLOCK_ROWS;
-    for (int i = 0; i < 8; i++) {
-      v128_t halves[2] = {wasm_i16x8_sub(wasm_u16x8_extend_low_u8x16(decoded[i]), zero_point),
-                          wasm_i16x8_sub(wasm_u16x8_extend_high_u8x16(decoded[i]), zero_point)};
-      for (int h = 0; h < 2; h++) {
-        v128_t pair = wasm_v128_load64_splat(xb + 4 * i + 2 * h);
-        v128_t w01 = small_i32x4_to_f32x4(wasm_i32x4_extend_low_i16x8(halves[h]));
-        v128_t w23 = small_i32x4_to_f32x4(wasm_i32x4_extend_high_i16x8(halves[h]));
-        columns01 = wasm_f32x4_add(columns01, wasm_f32x4_mul(w01, pair));
-        columns23 = wasm_f32x4_add(columns23, wasm_f32x4_mul(w23, pair));
-      }
+#pragma clang loop unroll(full)
+    for (int pair = 0; pair < PAIRS_PER_BLOCK; pair++) {
+      v128_t weights = wasm_i16x8_sub(decode_pair(bits, planes, pair), zero_point);
+      v128_t inputs = wasm_v128_load64_splat(xb + 2 * pair);
+      v128_t w01 = small_i32x4_to_f32x4(wasm_i32x4_extend_low_i16x8(weights));
+      v128_t w23 = small_i32x4_to_f32x4(wasm_i32x4_extend_high_i16x8(weights));
+      columns01 = wasm_f32x4_add(columns01, wasm_f32x4_mul(w01, inputs));
+      columns23 = wasm_f32x4_add(columns23, wasm_f32x4_mul(w23, inputs));
     }
   }
   /* Lanes hold (even row, odd row) partial sums per column; add each pair. */

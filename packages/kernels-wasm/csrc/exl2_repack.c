@@ -18,31 +18,23 @@ static uint32_t read_code(const uint32_t* words, int32_t stride, int32_t column,
 }
 
 /* Writes a plane of `width` bits taken from bit `shift` of each code; returns the bytes written. */
-static int32_t write_plane(uint8_t* out, const uint8_t codes[8][16], int32_t width, int32_t shift) {
-  if (width == 8) {
-    for (int i = 0; i < 8; i++) {
-      for (int p = 0; p < 16; p++) {
-        out[16 * i + p] = codes[i][p];
+static int32_t write_plane(uint8_t* out, const uint8_t codes[PAIRS_PER_BLOCK][8], int32_t width, int32_t shift) {
+  int32_t per_lane = 16 / width;
+  uint32_t mask = (1u << width) - 1u;
+  for (int32_t j = 0; j < width; j++) {
+    for (int32_t lane = 0; lane < 8; lane++) {
+      uint32_t value = 0;
+      for (int32_t s = 0; s < per_lane; s++) {
+        value |= ((uint32_t)(codes[per_lane * j + s][lane] >> shift) & mask) << (width * s);
       }
-    }
-    return 128;
-  }
-  int32_t per_byte = 8 / width;
-  int32_t vectors = 8 / per_byte;
-  uint8_t mask = (uint8_t)((1u << width) - 1u);
-  for (int j = 0; j < vectors; j++) {
-    for (int p = 0; p < 16; p++) {
-      uint8_t byte = 0;
-      for (int s = 0; s < per_byte; s++) {
-        byte |= (uint8_t)(((codes[per_byte * j + s][p] >> shift) & mask) << (width * s));
-      }
-      out[16 * j + p] = byte;
+      out[16 * j + 2 * lane] = (uint8_t)value;
+      out[16 * j + 2 * lane + 1] = (uint8_t)(value >> 8);
     }
   }
-  return 16 * vectors;
+  return 16 * width;
 }
 
-static void write_block(uint8_t* out, const uint8_t codes[8][16], int32_t bits) {
+static void write_block(uint8_t* out, const uint8_t codes[PAIRS_PER_BLOCK][8], int32_t bits) {
   switch (bits) {
     case 8:
       write_plane(out, codes, 8, 0);
@@ -80,7 +72,7 @@ void exl2_repack(const Job* job, int32_t begin, int32_t end) {
   int32_t stride = layer->tiles * TILE_COLS;
   int32_t bits = group->bits;
   uint8_t zero_code = (uint8_t)(1u << (bits - 1));
-  uint8_t codes[8][16];
+  uint8_t codes[PAIRS_PER_BLOCK][8];
 
   for (int32_t tile = begin; tile < end; tile++) {
     uint8_t* out = (uint8_t*)layer->weights_ptr + tile * layer->tile_bytes + group->offset;
@@ -89,7 +81,7 @@ void exl2_repack(const Job* job, int32_t begin, int32_t end) {
         int32_t row = block * BLOCK_ROWS + k;
         for (int32_t c = 0; c < TILE_COLS; c++) {
           uint8_t code = row < rows ? (uint8_t)read_code(words, stride, tile * TILE_COLS + c, row, bits) : zero_code;
-          codes[k >> 2][tile_byte_position(k, c)] = code;
+          codes[k >> 1][tile_lane(k, c)] = code;
         }
       }
       write_block(out + block * bits * 16, codes, bits);

@@ -2,97 +2,66 @@
  * The repacked EXL2 tile layout and its SIMD decoder.
  *
  * A block is 32 stored rows by 4 output columns (128 codes) and takes exactly bits * 16 bytes, the same
- * as the packed file format. It is decoded into eight 16-byte vectors; vector i holds rows 4i..4i+3 with
- * byte (k / 2 % 2) * 8 + 2 * c + k % 2 for row k and column c. Widening the low or high half to i16 then
- * gives lanes ordered (c0 k0, c0 k1, c1 k0, ..., c3 k1), which `i32x4.dot_i16x8_s` against a broadcast
- * pair (x k0, x k1) turns into four per-column sums.
+ * as the packed file format. It decodes into 16 "pair vectors" of eight u16 lanes: pair vector p holds
+ * rows 2p and 2p + 1, lane 2c + (k % 2) for column c and row k. `i32x4.dot_i16x8_s` of a pair vector with
+ * the broadcast activation pair (x[2p], x[2p + 1]) gives the four per-column partial sums.
  *
- * Codes are stored as bit planes so every plane decodes with byte shifts and masks:
+ * Codes are stored as bit planes of 16-bit lanes, so every plane decodes with lane shifts and masks:
  *   8 bits: [8]          6 bits: [4 low, 2 high]   5 bits: [4 low, 1 high]
  *   4 bits: [4]          3 bits: [2 low, 1 high]   2 bits: [2]
- * A 4-bit plane is 4 vectors (vector j: low nibbles = decoded vector 2j, high nibbles = 2j + 1), a 2-bit
- * plane is 2 vectors (vector j, bits 2s..2s+1 = decoded vector 4j + s) and a 1-bit plane is 1 vector
- * (bit s = decoded vector s).
+ * A plane of width w is w vectors; lane l of vector j holds the field of pair vectors (16 / w) * j + s at
+ * bits w * s, for s = 0 .. 16 / w - 1. The planes follow each other in the order listed.
  */
 #ifndef MINICHAT_KERNELS_EXL2_TILE_H
 #define MINICHAT_KERNELS_EXL2_TILE_H
 
 #include "common.h"
 
-/* Byte position of row k (0..31 within the block) and column c inside its decoded vector k / 4. */
-INLINE int32_t tile_byte_position(int32_t k, int32_t c) {
-  return ((k >> 1) & 1) * 8 + 2 * c + (k & 1);
+/* Pair vectors per block. */
+#define PAIRS_PER_BLOCK 16
+
+/* Lane of row k (0..31 within the block) and column c inside its pair vector k / 2. */
+INLINE int32_t tile_lane(int32_t k, int32_t c) {
+  return 2 * c + (k & 1);
 }
 
-INLINE void decode_plane4(const uint8_t* p, v128_t out[8]) {
-  const v128_t mask = wasm_i8x16_splat(0x0f);
-  for (int j = 0; j < 4; j++) {
-    v128_t packed = wasm_v128_load(p + 16 * j);
-    out[2 * j] = wasm_v128_and(packed, mask);
-    out[2 * j + 1] = wasm_u8x16_shr(packed, 4);
+/* Bits [shift, shift + width) of each u16 lane, moved to bit `position`. All arguments are constants. */
+INLINE v128_t lane_field(v128_t v, int shift, int width, int position) {
+  v128_t moved = v;
+  if (position > shift) {
+    moved = wasm_i16x8_shl(v, position - shift);
+  } else if (position < shift) {
+    moved = wasm_u16x8_shr(v, shift - position);
+  }
+  if (position == 0 && shift + width == 16) {
+    return moved; /* the right shift already cleared the bits above the field */
+  }
+  return wasm_v128_and(moved, wasm_i16x8_splat((int16_t)(((1 << width) - 1) << position)));
+}
+
+/* Loads the bits * 16 bytes of one block. */
+INLINE void load_planes(int32_t bits, const uint8_t* p, v128_t planes[8]) {
+  for (int i = 0; i < bits; i++) {
+    planes[i] = wasm_v128_load(p + 16 * i);
   }
 }
 
-INLINE void decode_plane2(const uint8_t* p, v128_t out[8]) {
-  const v128_t mask = wasm_i8x16_splat(0x03);
-  for (int j = 0; j < 2; j++) {
-    v128_t packed = wasm_v128_load(p + 16 * j);
-    out[4 * j] = wasm_v128_and(packed, mask);
-    out[4 * j + 1] = wasm_v128_and(wasm_u8x16_shr(packed, 2), mask);
-    out[4 * j + 2] = wasm_v128_and(wasm_u8x16_shr(packed, 4), mask);
-    out[4 * j + 3] = wasm_u8x16_shr(packed, 6);
-  }
-}
-
-INLINE void decode_plane1(const uint8_t* p, v128_t out[8]) {
-  const v128_t mask = wasm_i8x16_splat(0x01);
-  v128_t packed = wasm_v128_load(p);
-  out[0] = wasm_v128_and(packed, mask);
-  out[1] = wasm_v128_and(wasm_u8x16_shr(packed, 1), mask);
-  out[2] = wasm_v128_and(wasm_u8x16_shr(packed, 2), mask);
-  out[3] = wasm_v128_and(wasm_u8x16_shr(packed, 3), mask);
-  out[4] = wasm_v128_and(wasm_u8x16_shr(packed, 4), mask);
-  out[5] = wasm_v128_and(wasm_u8x16_shr(packed, 5), mask);
-  out[6] = wasm_v128_and(wasm_u8x16_shr(packed, 6), mask);
-  out[7] = wasm_u8x16_shr(packed, 7);
-}
-
-/* Decodes one block of `bits`-bit codes (unsigned, zero point not removed). `bits` must be a constant. */
-INLINE void decode_block(int32_t bits, const uint8_t* p, v128_t out[8]) {
-  v128_t high[8];
+/* Pair vector `pair` of a block (unsigned codes, zero point not removed). `bits` and `pair` are constants. */
+INLINE v128_t decode_pair(int32_t bits, const v128_t planes[8], int pair) {
   switch (bits) {
     case 8:
-      for (int i = 0; i < 8; i++) {
-        out[i] = wasm_v128_load(p + 16 * i);
-      }
-      return;
+      return lane_field(planes[pair >> 1], 8 * (pair & 1), 8, 0);
     case 6:
-      decode_plane4(p, out);
-      decode_plane2(p + 64, high);
-      for (int i = 0; i < 8; i++) {
-        out[i] = wasm_v128_or(out[i], wasm_i8x16_shl(high[i], 4));
-      }
-      return;
+      return wasm_v128_or(lane_field(planes[pair >> 2], 4 * (pair & 3), 4, 0),
+                          lane_field(planes[4 + (pair >> 3)], 2 * (pair & 7), 2, 4));
     case 5:
-      decode_plane4(p, out);
-      decode_plane1(p + 64, high);
-      for (int i = 0; i < 8; i++) {
-        out[i] = wasm_v128_or(out[i], wasm_i8x16_shl(high[i], 4));
-      }
-      return;
+      return wasm_v128_or(lane_field(planes[pair >> 2], 4 * (pair & 3), 4, 0), lane_field(planes[4], pair, 1, 4));
     case 4:
-      decode_plane4(p, out);
-      return;
+      return lane_field(planes[pair >> 2], 4 * (pair & 3), 4, 0);
     case 3:
-      decode_plane2(p, out);
-      decode_plane1(p + 32, high);
-      for (int i = 0; i < 8; i++) {
-        out[i] = wasm_v128_or(out[i], wasm_i8x16_shl(high[i], 2));
-      }
-      return;
+      return wasm_v128_or(lane_field(planes[pair >> 3], 2 * (pair & 7), 2, 0), lane_field(planes[2], pair, 1, 2));
     default:
-      decode_plane2(p, out);
-      return;
+      return lane_field(planes[pair >> 3], 2 * (pair & 7), 2, 0);
   }
 }
 

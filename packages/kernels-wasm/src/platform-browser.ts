@@ -33,6 +33,7 @@ export const browserPlatform: Platform = {
       onError: (listener) =>
         worker.addEventListener('error', (event) => listener(event.error ?? event.message)),
       terminate: () => worker.terminate(),
+      unref: () => {},
     };
     return thread;
   },

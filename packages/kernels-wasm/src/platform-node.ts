@@ -26,8 +26,6 @@ export const nodePlatform: Platform = {
   },
   spawnWorker(source) {
     const worker = new Worker(source, { eval: true });
-    // An idle pool must not keep the process alive; dispose() also terminates the threads.
-    worker.unref();
     const thread: WorkerThread = {
       postMessage: (message) => worker.postMessage(message),
       onMessage: (listener) => worker.on('message', listener),
@@ -35,6 +33,8 @@ export const nodePlatform: Platform = {
         worker.on('error', listener);
         worker.on('exit', (code) => listener(new Error(`worker exited with code ${code}`)));
       },
+      // Call after the last listener is added: adding a 'message' listener refs the worker again.
+      unref: () => worker.unref(),
       terminate: () => {
         void worker.terminate();
       },

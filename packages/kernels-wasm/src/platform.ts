@@ -8,6 +8,8 @@ export interface WorkerThread {
   onError(listener: (error: unknown) => void): void;
   /** Stops the thread. */
   terminate(): void;
+  /** Lets the process exit while the thread still runs (Node); a no-op where that does not apply. */
+  unref(): void;
 }
 
 /** What the backend needs from its host environment; the browser and Node entry points each provide one. */

@@ -98,6 +98,8 @@ export class ThreadPool {
       pool.stop();
       throw new WasmKernelError('createWasmBackend', 'a worker thread failed to start', { cause: error });
     }
+    // An idle pool must not keep a Node process alive; dispose() also terminates the threads.
+    for (const worker of pool.workers) worker.unref();
     return pool;
   }
 

@@ -23,7 +23,8 @@ function startWorker(init, post) {
       generation = Atomics.load(control, 0);
     }
     if (generation === seen) {
-      Atomics.wait(control, 0, seen);
+      // A bounded sleep: a thread blocked without limit could not be terminated when the process exits.
+      Atomics.wait(control, 0, seen, 100);
       continue;
     }
     seen = generation;

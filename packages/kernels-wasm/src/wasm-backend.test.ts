@@ -1,0 +1,210 @@
+import { BackendUsageError } from '@minichat/runtime';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { WasmBackendOptionError, WasmMemoryLimitError } from './errors.js';
+import { createWasmBackend, type WasmBackend } from './node.js';
+
+let backend: WasmBackend;
+beforeAll(async () => {
+  backend = await createWasmBackend({ threads: 2 });
+});
+afterAll(() => backend.dispose());
+
+async function run(rows: number, cols: number, values: number[]) {
+  const activation = backend.createActivation(rows, cols);
+  backend.writeActivation(activation, Float32Array.from(values));
+  return activation;
+}
+
+describe('elementwise ops', () => {
+  test('rmsNorm of [3, 4]', async () => {
+    const x = await run(1, 2, [3, 4]);
+    const weight = backend.uploadVector(Float32Array.of(1, 2));
+    backend.rmsNorm(x, weight, 1e-5, x, 1);
+    // mean square 12.5, so out = [3, 4 * 2] / sqrt(12.5 + 1e-5).
+    const root = Math.sqrt(12.5 + 1e-5);
+    const output = await backend.readActivation(x, 0, 1);
+    expect(output[0]).toBeCloseTo(3 / root, 6);
+    expect(output[1]).toBeCloseTo(8 / root, 6);
+  });
+
+  test('swiglu of known values', async () => {
+    const gate = await run(1, 3, [1, 0, -2]);
+    const up = await run(1, 3, [2, 5, 1]);
+    backend.swiglu(gate, up, gate, 1);
+    const output = await backend.readActivation(gate, 0, 1);
+    // silu(1) * 2 = 2 / (1 + e^-1); silu(0) = 0; silu(-2) = -2 / (1 + e^2).
+    expect(output[0]).toBeCloseTo(1.4621171572600098, 6);
+    expect(output[1]).toBe(0);
+    expect(output[2]).toBeCloseTo(-0.2384058440442351, 6);
+  });
+
+  test('add aliases its output', async () => {
+    const a = await run(2, 3, [1, 2, 3, 4, 5, 6]);
+    const b = await run(2, 3, [10, 20, 30, 40, 50, 60]);
+    backend.add(a, b, b, 2);
+    expect(Array.from(await backend.readActivation(b, 0, 2))).toEqual([11, 22, 33, 44, 55, 66]);
+  });
+
+  test('embed widens fp16 rows', async () => {
+    // fp16 1.0 = 0x3C00, -2.0 = 0xC000, 0.5 = 0x3800, 65504 = 0x7BFF.
+    const table = backend.uploadEmbedding({
+      vocabSize: 2,
+      dim: 2,
+      dtype: 'f16',
+      data: Uint16Array.of(0x3c00, 0xc000, 0x3800, 0x7bff),
+    });
+    const out = backend.createActivation(3, 2);
+    backend.embed(table, Int32Array.of(1, 0, 1), out);
+    expect(Array.from(await backend.readActivation(out, 0, 3))).toEqual([0.5, 65504, 1, -2, 0.5, 65504]);
+  });
+
+  test('rope rotates a head by its position', async () => {
+    // headDim 2, theta 10000: frequency 1, so position 1 rotates (1, 0) by 1 radian.
+    const x = await run(1, 2, [1, 0]);
+    backend.rope(x, 1, { numHeads: 1, headDim: 2, startPosition: 1, theta: 10000 });
+    const output = await backend.readActivation(x, 0, 1);
+    expect(output[0]).toBeCloseTo(Math.cos(1), 6);
+    expect(output[1]).toBeCloseTo(Math.sin(1), 6);
+  });
+
+  test('copyRows moves rows between activations', async () => {
+    const source = await run(3, 2, [1, 2, 3, 4, 5, 6]);
+    const target = backend.createActivation(2, 2);
+    backend.copyRows(source, 1, target, 0, 2);
+    expect(Array.from(await backend.readActivation(target, 0, 2))).toEqual([3, 4, 5, 6]);
+  });
+});
+
+describe('dense matmul', () => {
+  test.each(['f32', 'f16'] as const)('%s weights of a 3 x 2 layer', async (dtype) => {
+    // W = [[1, 2], [3, 4], [5, 6]] in [out][in] order; fp16 1..6 = 0x3C00, 0x4000, 0x4200, 0x4400, 0x4500, 0x4600.
+    const data =
+      dtype === 'f32'
+        ? Float32Array.of(1, 2, 3, 4, 5, 6)
+        : Uint16Array.of(0x3c00, 0x4000, 0x4200, 0x4400, 0x4500, 0x4600);
+    const weight = backend.uploadLinear({
+      kind: 'dense',
+      name: 'w',
+      inFeatures: 2,
+      outFeatures: 3,
+      dtype,
+      data,
+    });
+    const x = await run(2, 2, [1, -1, 0.5, 2]);
+    const y = backend.createActivation(2, 3);
+    backend.matmul(x, weight, y, 2);
+    // Row 0: [1 - 2, 3 - 4, 5 - 6]; row 1: [0.5 + 4, 1.5 + 8, 2.5 + 12].
+    expect(Array.from(await backend.readActivation(y, 0, 2))).toEqual([-1, -1, -1, 4.5, 9.5, 14.5]);
+  });
+});
+
+describe('attention', () => {
+  test.each(['f32', 'f16'] as const)('two positions with a %s cache', async (dtype) => {
+    const cache = backend.createKvCache({
+      numLayers: 2,
+      maxSequenceLength: 4,
+      numKvHeads: 1,
+      headDim: 2,
+      dtype,
+    });
+    const params = { layer: 1, startPosition: 0, numHeads: 2, numKvHeads: 1, headDim: 2 };
+    const q = await run(2, 4, [1, 0, 0, 1, 1, 0, 0, 1]);
+    const k = await run(2, 2, [0, 0, 1, 0]);
+    const v = await run(2, 2, [1, 0, 0, 1]);
+    const out = backend.createActivation(2, 4);
+    backend.attention(q, k, v, cache, 2, params, out);
+    const output = await backend.readActivation(out, 0, 2);
+    // Row 0 sees only position 0: out = v0 for both heads.
+    expect(Array.from(output.subarray(0, 4))).toEqual([1, 0, 1, 0]);
+    // Row 1, head 0: scores (0, 1/sqrt 2), weights 1/(1 + e^0.7071) and e^0.7071/(1 + e^0.7071).
+    const late = Math.exp(Math.SQRT1_2) / (1 + Math.exp(Math.SQRT1_2));
+    expect(output[4]).toBeCloseTo(1 - late, 6);
+    expect(output[5]).toBeCloseTo(late, 6);
+    // Row 1, head 1: q = (0, 1) scores both keys 0, so the weights are equal.
+    expect(output[6]).toBeCloseTo(0.5, 6);
+    expect(output[7]).toBeCloseTo(0.5, 6);
+  });
+});
+
+describe('sample', () => {
+  test('greedy picks the lowest id of tied maxima', async () => {
+    const logits = await run(1, 4, [0.5, 2, 2, -1]);
+    expect(await backend.sample(logits, 0, { temperature: 0, topK: 0, topP: 1 }, 0.5)).toBe(1);
+  });
+
+  test('top-k and uniform select by cumulative probability', async () => {
+    // Probabilities of logits ln(1), ln(2), ln(3), ln(4) are 0.1, 0.2, 0.3, 0.4; top-2 keeps ids 3 and 2
+    // with kept mass 0.7. uniform 0.5 gives threshold 0.35: id 3 (0.4) exceeds it.
+    const logits = await run(1, 4, [0, Math.log(2), Math.log(3), Math.log(4)]);
+    const params = { temperature: 1, topK: 2, topP: 1 };
+    expect(await backend.sample(logits, 0, params, 0.5)).toBe(3);
+    // uniform 0.9 gives threshold 0.63: cumulative 0.4 then 0.7, so id 2.
+    expect(await backend.sample(logits, 0, params, 0.9)).toBe(2);
+  });
+});
+
+describe('errors', () => {
+  test('invalid threads option', async () => {
+    await expect(createWasmBackend({ threads: 0 })).rejects.toThrow(WasmBackendOptionError);
+    await expect(createWasmBackend({ threads: 1.5 })).rejects.toThrow(/Invalid option threads = 1.5/);
+  });
+
+  test('matmul with mismatched columns', async () => {
+    const weight = backend.uploadLinear({
+      kind: 'dense',
+      name: 'w',
+      inFeatures: 2,
+      outFeatures: 2,
+      dtype: 'f32',
+      data: new Float32Array(4),
+    });
+    const x = backend.createActivation(1, 3);
+    const y = backend.createActivation(1, 2);
+    expect(() => backend.matmul(x, weight, y, 1)).toThrow(BackendUsageError);
+    expect(() => backend.matmul(x, weight, y, 1)).toThrow(/Invalid x.cols 3 in matmul\(\)/);
+  });
+
+  test('released handle', () => {
+    const x = backend.createActivation(1, 4);
+    backend.release(x);
+    expect(() => backend.writeActivation(x, new Float32Array(4))).toThrow(/released/);
+    expect(() => backend.release(x)).toThrow(BackendUsageError);
+  });
+
+  test('EXL2 group with an invalid bit width', () => {
+    const upload = () =>
+      backend.uploadLinear({
+        kind: 'exl2',
+        name: 'bad',
+        inFeatures: 32,
+        outFeatures: 32,
+        paddedOutFeatures: 32,
+        qWeight: new Uint32Array(7 * 32),
+        qScale: new Uint32Array(4),
+        qScaleMax: new Uint16Array(1),
+        groups: [{ bits: 7, rows: 32, rowStart: 0, qRowStart: 0 }],
+        perm: Uint32Array.from({ length: 32 }, (_, k) => k),
+      });
+    expect(upload).toThrow(/Invalid bad.groups\[0\].bits 7/);
+  });
+
+  test('cache larger than wasm32 memory', () => {
+    // 32 layers * 65536 positions * 1024 features * 4 bytes = 8 GiB per keys array.
+    const create = () =>
+      backend.createKvCache({
+        numLayers: 32,
+        maxSequenceLength: 65536,
+        numKvHeads: 8,
+        headDim: 128,
+        dtype: 'f32',
+      });
+    expect(create).toThrow(WasmMemoryLimitError);
+    expect(create).toThrow(/Use a shorter context, an f16 KV cache/);
+  });
+
+  test('ops after dispose', async () => {
+    const disposable = await createWasmBackend({ threads: 2 });
+    disposable.dispose();
+    expect(() => disposable.createActivation(1, 1)).toThrow(/disposed/);
+  });
+});
