@@ -1,0 +1,135 @@
+import {
+  builtinTemplate,
+  type ChatMessage,
+  type ChatTemplate,
+  fitConversation,
+  type RenderedPrompt,
+  type RenderOptions,
+} from '@minichat/chat-template';
+import { ContextLengthError, InvalidOptionError } from '../errors.js';
+import type { GenerationEvent } from '../generation/events.js';
+import type { GenerateOptions } from '../generation/generate.js';
+import type { Model } from '../model/model.js';
+import type { SamplingOptions } from '../sampler/options.js';
+
+/** Options of `Model.createChatSession`. */
+export interface ChatSessionOptions {
+  /** The prompt format. Default: the built-in `minichat` template. */
+  template?: ChatTemplate;
+  /** Options for every render, such as `systemPrompt`. Default: the template's defaults. */
+  renderOptions?: Omit<RenderOptions, 'addGenerationPrompt'>;
+  /** Sampling of every reply, unless a `send` call overrides it. Default: temperature 1, no filters. */
+  sampling?: SamplingOptions;
+  /** Most tokens per reply, unless a `send` call overrides it. Default 512. */
+  maxTokens?: number;
+  /** Earlier messages to start from. Default none. */
+  messages?: readonly ChatMessage[];
+}
+
+/** Options of {@link ChatSession.send}. */
+export interface ChatSendOptions {
+  /** Sampling of this reply. Default: the session's. */
+  sampling?: SamplingOptions;
+  /** Most tokens of this reply. Default: the session's. */
+  maxTokens?: number;
+  /** Extra stop strings besides the template's. Default none. */
+  stop?: readonly string[];
+  /** Aborts the reply; the session then stays as it was before this call. Default none. */
+  signal?: AbortSignal;
+}
+
+/** Default of {@link ChatSessionOptions.maxTokens}. */
+export const DEFAULT_CHAT_MAX_TOKENS = 512;
+
+/**
+ * A multi-turn conversation with a model. Each turn renders the whole conversation through the chat
+ * template; the model's KV cache still holds the previous turns, so only the new text is computed.
+ * When the conversation no longer fits the context window (with room for a reply), the oldest turns
+ * are left out of the prompt, keeping the system prompt.
+ */
+export class ChatSession {
+  private readonly template: ChatTemplate;
+  private readonly history: ChatMessage[];
+
+  /** @internal Use `Model.createChatSession`. */
+  constructor(
+    private readonly model: Model,
+    private readonly options: ChatSessionOptions,
+  ) {
+    this.template = options.template ?? builtinTemplate('minichat');
+    this.history = [...(options.messages ?? [])];
+  }
+
+  /** The conversation so far, oldest first, including turns left out of the prompt by a context shift. */
+  get messages(): readonly ChatMessage[] {
+    return this.history;
+  }
+
+  /**
+   * Sends a user message and streams the reply. When the reply finishes (for any reason but an abort),
+   * the user message and the reply join the conversation.
+   *
+   * @throws {@link ContextLengthError} when even the system prompt and this message leave no room for a reply
+   */
+  async *send(
+    content: string,
+    options: ChatSendOptions = {},
+  ): AsyncGenerator<GenerationEvent, void, undefined> {
+    if (typeof content !== 'string') throw new InvalidOptionError('content', content, 'expected a string');
+    const maxTokens = options.maxTokens ?? this.options.maxTokens ?? DEFAULT_CHAT_MAX_TOKENS;
+    if (!Number.isInteger(maxTokens) || maxTokens < 1) {
+      throw new InvalidOptionError('maxTokens', maxTokens, 'expected an integer >= 1');
+    }
+    const conversation: ChatMessage[] = [...this.history, { role: 'user', content }];
+    const promptTokens = this.encodeFitting(conversation, maxTokens);
+
+    const stop = [...this.template.stop.stopStrings, ...(options.stop ?? [])];
+    const stopTokens = [...new Set([...this.template.stop.eosTokenIds, ...this.model.config.eosTokenIds])];
+    const generateOptions: GenerateOptions = { promptTokens, maxTokens, stop, stopTokens, stripLeadingSpace: true };
+    const sampling = options.sampling ?? this.options.sampling;
+    if (sampling !== undefined) generateOptions.sampling = sampling;
+    if (options.signal !== undefined) generateOptions.signal = options.signal;
+
+    for await (const event of this.model.run(promptTokens, generateOptions)) {
+      if (event.type === 'finish' && event.reason !== 'abort') {
+        this.history.push({ role: 'user', content }, { role: 'assistant', content: event.text });
+      }
+      yield event;
+    }
+  }
+
+  /** Empties the conversation (keeping nothing but the template's system prompt) and the model's cache. */
+  reset(): void {
+    this.history.length = 0;
+    this.model.resetCache();
+  }
+
+  /** Encodes the conversation, leaving out the oldest turns until it fits with room for `maxTokens`. */
+  private encodeFitting(conversation: ChatMessage[], maxTokens: number): number[] {
+    const render = (messages: readonly ChatMessage[]): RenderedPrompt =>
+      this.template.render(messages, { ...this.options.renderOptions, addGenerationPrompt: true });
+    const encode = (rendered: RenderedPrompt): number[] => this.model.tokenizer.encode(rendered.parts);
+    const contextLength = this.model.contextLength;
+    const budget = Math.max(1, contextLength - Math.min(maxTokens, contextLength - 1));
+
+    const full = encode(render(conversation));
+    if (full.length <= budget) return full;
+    let fitted: ChatMessage[];
+    try {
+      fitted = fitConversation(conversation, (rendered) => encode(rendered).length, budget, {
+        template: this.template,
+        renderOptions: { ...this.options.renderOptions, addGenerationPrompt: true },
+      });
+    } catch (error) {
+      const tokens = full.length + Math.min(maxTokens, contextLength - 1);
+      const overflow = new ContextLengthError(
+        tokens,
+        contextLength,
+        'The system prompt, the new message and the reply',
+      );
+      (overflow as { cause?: unknown }).cause = error;
+      throw overflow;
+    }
+    return encode(render(fitted));
+  }
+}
