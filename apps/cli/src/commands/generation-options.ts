@@ -1,8 +1,10 @@
 import type { GenerationConfig } from '@minichat/exl2-format';
+import type { FinishEvent, SamplingOptions } from '@minichat/runtime';
 import type { OptionSpecs, ParsedArgs } from '../args/options.js';
 import { choiceOption, numberOption, stringOption } from '../args/options.js';
 import { BACKEND_NAMES, type BackendName } from '../backend.js';
 import { DEFAULT_MODEL } from '../hub/repo-ref.js';
+import { KV_CACHE_CHOICES } from '../model/load.js';
 
 /** Largest `--max-tokens` accepted; longer than any context window a LLaMA model of this size has. */
 const MAX_NEW_TOKENS_LIMIT = 1_000_000;
@@ -26,13 +28,19 @@ export const modelOption: OptionSpecs = {
   },
 };
 
-/** `--backend` for commands that run a model. */
+/** `--backend` and `--kv-cache` for commands that run a model. */
 export const backendOption: OptionSpecs = {
   backend: {
     type: 'string',
     short: 'b',
     valueName: 'B',
     description: `Kernel backend: ${BACKEND_NAMES.join(', ')}. auto picks WebGPU when an adapter exists, else the CPU.`,
+    defaultText: 'auto',
+  },
+  'kv-cache': {
+    type: 'string',
+    valueName: 'T',
+    description: 'KV cache storage: f16, f32, or auto (f32 for models stored in f32, else f16).',
     defaultText: 'auto',
   },
 };
@@ -109,6 +117,11 @@ export interface SamplingSettings {
   maxTokens: number;
 }
 
+/** Returns the `--kv-cache` value, default `auto`. */
+export function readKvCache(args: ParsedArgs): (typeof KV_CACHE_CHOICES)[number] {
+  return choiceOption(args, 'kv-cache', KV_CACHE_CHOICES) ?? 'auto';
+}
+
 /** Returns the `--backend` value, default `auto`. */
 export function readBackendName(args: ParsedArgs): BackendName {
   return choiceOption(args, 'backend', BACKEND_NAMES) ?? 'auto';
@@ -145,4 +158,22 @@ export function readSamplingSettings(
 /** Reads `--context`, or returns `undefined` to use the model's maximum. */
 export function readContextLength(args: ParsedArgs): number | undefined {
   return numberOption(args, 'context', { min: 1, max: MAX_CONTEXT_LIMIT, integer: true });
+}
+
+/** Converts {@link SamplingSettings} (without `maxTokens`) to the runtime's sampling options. */
+export function toRuntimeSampling(settings: Omit<SamplingSettings, 'maxTokens'>): SamplingOptions {
+  const { seed, ...rest } = settings;
+  return seed === undefined ? rest : { ...rest, seed };
+}
+
+/** Formats the usage line printed after a completion, such as `[200 tokens, 512.3 tokens/s, ...]`. */
+export function formatUsage(finish: FinishEvent): string {
+  const { usage } = finish;
+  const speed = usage.tokensPerSecond === undefined ? 'n/a' : usage.tokensPerSecond.toFixed(1);
+  const firstToken =
+    usage.timeToFirstTokenMs === undefined ? 'n/a' : `${usage.timeToFirstTokenMs.toFixed(0)} ms`;
+  return (
+    `[${usage.completionTokens} tokens, ${speed} tokens/s, prompt ${usage.promptTokens} tokens ` +
+    `(${usage.cachedPromptTokens} cached), first token after ${firstToken}, finish: ${finish.reason}]`
+  );
 }

@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../args/command.js';
 import { convertCommand } from './convert.js';
+import { generateCommand } from './generate.js';
 import { inspectCommand } from './inspect.js';
 import { promptCommand } from './prompt.js';
 import { pullCommand } from './pull.js';
@@ -10,6 +11,7 @@ import { tokenizeCommand } from './tokenize.js';
  * server) only needs an entry here.
  */
 export const commands: readonly CommandSpec[] = [
+  generateCommand,
   pullCommand,
   inspectCommand,
   tokenizeCommand,
