@@ -18,6 +18,8 @@ export interface WeightSource {
   linear: boolean;
   /** Produces the values as fp32. */
   read(): Promise<Float32Array> | Float32Array;
+  /** Produces the values as fp16 bits without a full fp32 copy, for large dense tensors. Default: convert `read()`. */
+  readHalf?(): Promise<Uint16Array> | Uint16Array;
 }
 
 /** EXL2 settings of {@link weightsToTensors}. */
@@ -66,6 +68,7 @@ export function weightsToTensors(
       dtype,
       shape: source.shape,
       data: async () => {
+        if (dtype === 'F16' && source.readHalf) return source.readHalf();
         const values = await source.read();
         return dtype === 'F32' ? values : float32ArrayToHalf(values);
       },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { floatToHalf } from '../half.js';
-import { packGroupCodes, readCode, unpackGroupCodes } from './codes.js';
+import { packColumnCodes, packGroupCodes, readCode, unpackGroupCodes } from './codes.js';
 import { dequantizeExl2 } from './dequantize.js';
 import type { Exl2Group } from './groups.js';
 import { assembleExl2Tensors } from './tensors.js';
@@ -88,6 +88,11 @@ describe('EXL2 code packing', () => {
       expect(Array.from(words, (_, w) => qWeight[w * N + COLUMN])).toEqual(words);
       expect(readCode(qWeight, N, group, index, COLUMN)).toBe(code);
       expect(unpackGroupCodes(qWeight, N, group)).toEqual(codes);
+
+      const columnWise = new Uint32Array(words.length * N);
+      const column = Uint8Array.from({ length: group.rows }, (_, j) => codes[j * N + COLUMN]!);
+      packColumnCodes(column, columnWise, N, [group], COLUMN);
+      expect(Array.from(words, (_, w) => columnWise[w * N + COLUMN])).toEqual(words);
     });
   }
 

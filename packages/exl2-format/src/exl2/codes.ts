@@ -102,3 +102,34 @@ export function packScaleNibbles(
     qScale[base + w] = word >>> 0;
   }
 }
+
+/**
+ * Packs the codes of one column for every group into `qWeight`. `codes` contains the column's
+ * codes in stored row order (`inFeatures` entries). Each group's codes form one LSB-first bit
+ * stream down the column, as {@link readCode} reads it; groups must fill whole words.
+ */
+export function packColumnCodes(
+  codes: Uint8Array,
+  qWeight: Uint32Array,
+  paddedOutFeatures: number,
+  groups: readonly Exl2Group[],
+  n: number,
+): void {
+  for (const { bits, rows, rowStart, qRowStart } of groups) {
+    let word = 0;
+    let filled = 0;
+    let target = qRowStart * paddedOutFeatures + n;
+    for (let k = rowStart; k < rowStart + rows; k++) {
+      const code = codes[k]!;
+      word |= code << filled;
+      filled += bits;
+      if (filled >= 32) {
+        qWeight[target] = word >>> 0;
+        target += paddedOutFeatures;
+        filled -= 32;
+        // The high bits of a straddling code start the next word.
+        word = filled > 0 ? code >>> (bits - filled) : 0;
+      }
+    }
+  }
+}

@@ -1,7 +1,7 @@
 import { InvalidOptionError } from '../errors.js';
 import { floatToHalf, halfTable } from '../half.js';
 import type { TensorToWrite } from '../safetensors/writer.js';
-import { packGroupCodes, packScaleNibbles } from './codes.js';
+import { packColumnCodes, packScaleNibbles } from './codes.js';
 import { encodeQGroups, zeroPoint } from './groups.js';
 import { type Exl2PlanEntry, planGroups } from './plan.js';
 import { type Exl2Tensors, invertPermutation } from './tensors.js';
@@ -115,57 +115,75 @@ export function quantizeExl2(
   const qScaleMax = new Uint16Array(groups.length);
   const half = halfTable();
 
-  const maxAbs = new Float64Array(Np);
-  const nibbles = new Uint8Array(Np);
-  const scales = new Float64Array(Np);
-  groups.forEach((group, g) => {
-    const { bits, rows, rowStart } = group;
-    const zero = zeroPoint(bits);
-    const maxCode = (1 << bits) - 1;
-    const halfRange = maxCode / 2;
+  // Each output row is gathered into stored (permuted) order once per pass, so the group loops
+  // read contiguous memory even when the permutation scatters the inputs.
+  const identity = perm.every((feature, k) => feature === k);
+  const gathered = new Float32Array(inFeatures);
+  const storedRow = (n: number): Float32Array => {
+    const row = weight.subarray(n * inFeatures, (n + 1) * inFeatures);
+    if (identity) return row;
+    for (let k = 0; k < inFeatures; k++) gathered[k] = row[perm[k] as number]!;
+    return gathered;
+  };
 
-    maxAbs.fill(0);
-    for (let n = 0; n < outFeatures; n++) {
-      const row = n * inFeatures;
+  // Pass 1: the largest magnitude per group and output column.
+  const maxAbs = new Float64Array(groups.length * Np);
+  for (let n = 0; n < outFeatures; n++) {
+    const row = storedRow(n);
+    groups.forEach((group, g) => {
       let largest = 0;
-      for (let j = 0; j < rows; j++)
-        largest = Math.max(largest, Math.abs(weight[row + (perm[rowStart + j] as number)]!));
-      maxAbs[n] = largest;
-    }
+      for (let k = group.rowStart; k < group.rowStart + group.rows; k++)
+        largest = Math.max(largest, Math.abs(row[k]!));
+      maxAbs[g * Np + n] = largest;
+    });
+  }
+
+  // Scales per group: q_scale_max in fp16 and a 4-bit scale code per column.
+  const scales = new Float64Array(groups.length * Np);
+  const nibbles = new Uint8Array(Np);
+  groups.forEach((group, g) => {
+    const halfRange = ((1 << group.bits) - 1) / 2;
     let scaleMaxRaw = 0;
-    for (let n = 0; n < outFeatures; n++) scaleMaxRaw = Math.max(scaleMaxRaw, maxAbs[n]! / halfRange);
+    for (let n = 0; n < outFeatures; n++)
+      scaleMaxRaw = Math.max(scaleMaxRaw, maxAbs[g * Np + n]! / halfRange);
     if (!Number.isFinite(scaleMaxRaw) || scaleMaxRaw > 65504) {
       throw new InvalidOptionError(
-        `${name}: group ${g} has weights too large or not finite (max |w| / ${halfRange} = ${scaleMaxRaw}); fp16 scales cannot hold them.`,
-        {
-          tensor: name,
-        },
+        `${name}: group ${g} has weights too large or not finite (max |w| / ${halfRange} = ${scaleMaxRaw}); fp16 scales cannot represent them.`,
+        { tensor: name },
       );
     }
     qScaleMax[g] = floatToHalf(scaleMaxRaw);
     const scaleMax = half[qScaleMax[g]]!;
-
     for (let n = 0; n < Np; n++) {
-      const ratio = scaleMax > 0 ? maxAbs[n]! / halfRange / scaleMax : 0;
+      const ratio = scaleMax > 0 ? maxAbs[g * Np + n]! / halfRange / scaleMax : 0;
       const code = Math.min(16, Math.max(1, roundHalfEven(16 * Math.sqrt(ratio))));
       nibbles[n] = code - 1;
-      scales[n] = (code * code * scaleMax) / 256;
+      scales[g * Np + n] = (code * code * scaleMax) / 256;
     }
     packScaleNibbles(nibbles, qScale, Np, g);
-
-    // Pad columns keep the zero-point code, which decodes to exactly 0.
-    const codes = new Uint8Array(rows * Np).fill(zero);
-    for (let n = 0; n < outFeatures; n++) {
-      const scale = scales[n]!;
-      if (scale === 0) continue;
-      const row = n * inFeatures;
-      for (let j = 0; j < rows; j++) {
-        const value = roundHalfEven(weight[row + (perm[rowStart + j] as number)]! / scale) + zero;
-        codes[j * Np + n] = Math.min(maxCode, Math.max(0, value));
-      }
-    }
-    packGroupCodes(codes, qWeight, Np, group);
   });
+
+  // Pass 2: codes of one output column at a time, in stored row order, packed straight into
+  // q_weight. Pad columns get the zero-point code, which decodes to exactly 0.
+  const columnCodes = new Uint8Array(inFeatures);
+  for (let n = 0; n < Np; n++) {
+    const row = n < outFeatures ? storedRow(n) : undefined;
+    groups.forEach((group, g) => {
+      const zero = zeroPoint(group.bits);
+      const scale = scales[g * Np + n]!;
+      const end = group.rowStart + group.rows;
+      if (!row || scale === 0) {
+        columnCodes.fill(zero, group.rowStart, end);
+        return;
+      }
+      const maxCode = (1 << group.bits) - 1;
+      for (let k = group.rowStart; k < end; k++) {
+        const value = roundHalfEven(row[k]! / scale) + zero;
+        columnCodes[k] = Math.min(maxCode, Math.max(0, value));
+      }
+    });
+    packColumnCodes(columnCodes, qWeight, Np, groups, n);
+  }
 
   const qInvperm = new Uint32Array(inFeatures);
   for (let k = 0; k < inFeatures; k++) qInvperm[perm[k]!] = k;

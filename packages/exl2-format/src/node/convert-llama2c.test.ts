@@ -9,6 +9,7 @@ import { openLlama2cCheckpoint, parseLlama2cHeader, permuteRopeRows } from '../c
 import { Llama2cFormatError, UnsupportedModelError } from '../errors.js';
 import { openModel } from '../model/open-model.js';
 import { greedyDecode } from '../test-utils/llama-forward.js';
+import { loadSentencePiece } from '../test-utils/sentencepiece.js';
 import { convertLlama2c } from './convert-llama2c.js';
 import { directoryFiles } from './directory-files.js';
 
@@ -86,6 +87,11 @@ describe('convertLlama2c on stories260K', () => {
     expect(model.pieces[410]?.piece).toBe('\u2581');
     const config = JSON.parse(await readFile(join(outDir, 'f32', 'tokenizer_config.json'), 'utf8'));
     expect(config.add_bos_token).toBe(true);
+  });
+
+  it('decodes the published ids with Google SentencePiece', async () => {
+    const processor = await loadSentencePiece(join(outDir, 'f32', 'tokenizer.model'));
+    expect(processor.decodeIds(expectedIds.slice(1))).toBe(expected.cases[0].expected_text);
   });
 });
 

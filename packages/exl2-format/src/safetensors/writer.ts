@@ -28,6 +28,8 @@ export interface WriteSafetensorsOptions {
   metadata?: Record<string, string>;
   /** Aborts between tensors. Default: none. */
   signal?: AbortSignal;
+  /** Called after each tensor is written, with its position in the list. Default: none. */
+  onTensor?: (event: { tensor: string; index: number; count: number }) => void;
 }
 
 /** Result of {@link writeSafetensors}. */
@@ -99,7 +101,7 @@ export async function writeSafetensors(
   const { bytes: header } = encodeSafetensorsHeader(tensors, options.metadata);
   await sink.write(header);
   let bytesWritten = header.byteLength;
-  for (const tensor of tensors) {
+  for (const [index, tensor] of tensors.entries()) {
     options.signal?.throwIfAborted();
     const view = typeof tensor.data === 'function' ? await tensor.data() : tensor.data;
     const expected = tensorByteLength(tensor.dtype, tensor.shape);
@@ -111,6 +113,7 @@ export async function writeSafetensors(
     }
     await sink.write(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
     bytesWritten += view.byteLength;
+    options.onTensor?.({ tensor: tensor.name, index, count: tensors.length });
   }
   return { bytesWritten, headerLength: header.byteLength - 8 };
 }
