@@ -1,3 +1,5 @@
+import { RequestAbortedError } from '../errors.js';
+
 /** How a {@link GuardedStream} ended. */
 export interface StreamEnd {
   /** The error the source threw, if it did. */
@@ -9,14 +11,17 @@ export interface StreamEnd {
 /**
  * An async iterator over a generator that runs `onEnd` exactly once when the stream ends for any reason:
  * it is read to the end, it throws, the consumer calls `return()` (as `break` in `for await` does, even
- * before the first `next()`), or `signal` aborts while no `next()` is pending. A plain async generator
+ * before the first `next()`), or `signal` aborts while no `next()` is pending (the next read then throws). A plain async generator
  * skips its `finally` block when it is returned before it started, which would keep the model taken.
  */
 export class GuardedStream<T> implements AsyncIterableIterator<T> {
   private ended = false;
   private pending = false;
+  private abortedWhileIdle = false;
   private readonly onAbort = (): void => {
-    if (!this.pending) void this.return();
+    if (this.pending) return;
+    this.abortedWhileIdle = true;
+    void this.return();
   };
 
   constructor(
@@ -27,8 +32,13 @@ export class GuardedStream<T> implements AsyncIterableIterator<T> {
     signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  /** Returns the next item; the stream ends (and `onEnd` runs) when the source is done or throws. */
+  /**
+   * Returns the next item; the stream ends (and `onEnd` runs) when the source is done or throws.
+   *
+   * @throws {@link RequestAbortedError} after the signal aborted between two reads
+   */
   async next(): Promise<IteratorResult<T, undefined>> {
+    if (this.abortedWhileIdle) throw new RequestAbortedError({ cause: this.signal?.reason });
     if (this.ended) return { done: true, value: undefined };
     this.pending = true;
     try {
