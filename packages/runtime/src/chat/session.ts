@@ -8,7 +8,7 @@ import {
 } from '@minichat/chat-template';
 import { ContextLengthError, InvalidOptionError } from '../errors.js';
 import type { GenerationEvent } from '../generation/events.js';
-import type { GenerateOptions } from '../generation/generate.js';
+import { type GenerateOptions, preparePrompt } from '../generation/generate.js';
 import type { Model } from '../model/model.js';
 import type { SamplingOptions } from '../sampler/options.js';
 
@@ -70,11 +70,9 @@ export class ChatSession {
    * the user message and the reply join the conversation.
    *
    * @throws {@link ContextLengthError} when even the system prompt and this message leave no room for a reply
+   * @throws {@link InvalidOptionError} for an invalid option
    */
-  async *send(
-    content: string,
-    options: ChatSendOptions = {},
-  ): AsyncGenerator<GenerationEvent, void, undefined> {
+  send(content: string, options: ChatSendOptions = {}): AsyncGenerator<GenerationEvent, void, undefined> {
     if (typeof content !== 'string') throw new InvalidOptionError('content', content, 'expected a string');
     const maxTokens = options.maxTokens ?? this.options.maxTokens ?? DEFAULT_CHAT_MAX_TOKENS;
     if (!Number.isInteger(maxTokens) || maxTokens < 1) {
@@ -85,11 +83,25 @@ export class ChatSession {
 
     const stop = [...this.template.stop.stopStrings, ...(options.stop ?? [])];
     const stopTokens = [...new Set([...this.template.stop.eosTokenIds, ...this.model.config.eosTokenIds])];
-    const generateOptions: GenerateOptions = { promptTokens, maxTokens, stop, stopTokens, stripLeadingSpace: true };
+    const generateOptions: GenerateOptions = {
+      promptTokens,
+      maxTokens,
+      stop,
+      stopTokens,
+      stripLeadingSpace: true,
+    };
     const sampling = options.sampling ?? this.options.sampling;
     if (sampling !== undefined) generateOptions.sampling = sampling;
     if (options.signal !== undefined) generateOptions.signal = options.signal;
+    preparePrompt(this.model.generationContext(), generateOptions);
+    return this.stream(content, promptTokens, generateOptions);
+  }
 
+  private async *stream(
+    content: string,
+    promptTokens: readonly number[],
+    generateOptions: GenerateOptions,
+  ): AsyncGenerator<GenerationEvent, void, undefined> {
     for await (const event of this.model.run(promptTokens, generateOptions)) {
       if (event.type === 'finish' && event.reason !== 'abort') {
         this.history.push({ role: 'user', content }, { role: 'assistant', content: event.text });

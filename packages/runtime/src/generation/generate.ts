@@ -1,6 +1,6 @@
 import type { PromptPart, Tokenizer } from '@minichat/tokenizer';
 import { ContextLengthError, InvalidOptionError } from '../errors.js';
-import type { SamplingOptions } from '../sampler/options.js';
+import { resolveSamplingOptions, type SamplingOptions } from '../sampler/options.js';
 import { createSampler } from '../sampler/sampler.js';
 import type { InferenceEngine } from './engine.js';
 import type { FinishEvent, FinishReason, GenerationEvent } from './events.js';
@@ -71,6 +71,16 @@ export function preparePrompt(context: GenerationContext, options: GenerateOptio
   if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens >= 1)) {
     throw new InvalidOptionError('maxTokens', options.maxTokens, 'expected an integer >= 1');
   }
+  for (const stop of options.stop ?? []) {
+    if (typeof stop !== 'string' || stop.length === 0) {
+      throw new InvalidOptionError('stop', stop, 'expected non-empty strings');
+    }
+  }
+  for (const token of options.stopTokens ?? []) {
+    if (!Number.isInteger(token) || token < 0)
+      throw new InvalidOptionError('stopTokens', token, 'expected token ids >= 0');
+  }
+  resolveSamplingOptions(options.sampling, context.vocabSize);
   return tokens;
 }
 
