@@ -21,7 +21,7 @@ export interface CommandContext {
   io: CliIo;
   /** Progress and log output on stderr. */
   log: Logger;
-  /** Aborted on the first Ctrl-C or SIGTERM (interactive chat handles Ctrl-C itself). */
+  /** Aborted on the first SIGINT or SIGTERM. In a terminal the chat REPL reads Ctrl-C as a key instead. */
   signal: AbortSignal;
 }
 
@@ -41,8 +41,6 @@ export interface CommandSpec {
   positionals?: { min: number; max: number };
   /** Example invocations without the leading `minichat `. */
   examples?: readonly string[];
-  /** Whether the command reads Ctrl-C itself instead of aborting `context.signal`. Default: false. */
-  handlesInterrupt?: boolean;
   /** Runs the command and returns the exit code. Throws a `CliError` on failure. */
   run(args: ParsedArgs, context: CommandContext): Promise<number>;
 }

@@ -2,6 +2,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { CliIo } from '../args/command.js';
 import { ExitCode } from '../errors.js';
+import { toCliError } from '../report-error.js';
 import { LineQueue } from './line-queue.js';
 
 /** Counts and speed of one reply, shown after it. */
@@ -12,6 +13,10 @@ export interface ReplyStats {
   tokensPerSecond: number;
   /** Why the reply ended: `stop` (end of turn), `length` (token limit), `abort` (Ctrl-C) or another runtime reason. */
   finishReason: string;
+  /** Prompt tokens of this turn (the whole conversation, rendered). */
+  promptTokens: number;
+  /** Of those, tokens whose keys and values were reused from the KV cache. */
+  cachedPromptTokens: number;
   /** Tokens in the KV cache after the reply (conversation so far). */
   contextTokens: number;
   /** Context window in tokens. */
@@ -58,7 +63,7 @@ const HELP_LINES = [
   'Ctrl-C stops the reply being written; at an empty prompt, press it twice to exit.',
 ];
 
-/** Formats the line shown after a reply, such as `[42 tokens, 12.3 tokens/s, context 120/4096]`. */
+/** Formats the line shown after a reply, such as `[42 tokens, 12.3 tokens/s, prompt 30 tokens (20 cached), context 72/4096]`. */
 export function formatReplyStats(stats: ReplyStats): string {
   const reason =
     stats.finishReason === 'abort'
@@ -68,7 +73,7 @@ export function formatReplyStats(stats: ReplyStats): string {
         : '';
   return (
     `[${reason}${stats.completionTokens} tokens, ${stats.tokensPerSecond.toFixed(1)} tokens/s, ` +
-    `context ${stats.contextTokens}/${stats.contextLength}]`
+    `prompt ${stats.promptTokens} tokens (${stats.cachedPromptTokens} cached), context ${stats.contextTokens}/${stats.contextLength}]`
   );
 }
 
@@ -164,6 +169,9 @@ export async function runChatRepl(options: ChatReplOptions): Promise<number> {
         });
         io.stdout.write('\n');
         io.stderr.write(`${formatReplyStats(stats)}\n`);
+      } catch (error) {
+        // A failed turn (for example a message too long for the context) leaves the session usable.
+        io.stderr.write(`error: ${toCliError(error).message}\n`);
       } finally {
         reply = undefined;
         output.open = true;

@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../args/command.js';
+import { chatCommand } from './chat.js';
 import { convertCommand } from './convert.js';
 import { generateCommand } from './generate.js';
 import { inspectCommand } from './inspect.js';
@@ -11,6 +12,7 @@ import { tokenizeCommand } from './tokenize.js';
  * server) only needs an entry here.
  */
 export const commands: readonly CommandSpec[] = [
+  chatCommand,
   generateCommand,
   pullCommand,
   inspectCommand,

@@ -69,7 +69,7 @@ export class TmuxSession {
     await run('tmux', ['-L', this.socket, 'send-keys', '-t', this.name, ...keys]);
   }
 
-  /** Returns the screen and scrollback as text, with wrapped lines joined. */
+  /** Returns the screen and scrollback as text, with wrapped lines joined and trailing empty rows removed. */
   async screen(): Promise<string> {
     const { stdout } = await run('tmux', [
       '-L',
@@ -82,7 +82,8 @@ export class TmuxSession {
       '-S',
       '-5000',
     ]);
-    return stdout;
+    // The empty rows below the cursor come back as newlines; drop them so patterns can end with `$`.
+    return stdout.replace(/\n+$/, '');
   }
 
   /** Waits until the screen matches `pattern` and returns the screen. Fails with the last screen after `timeoutMs`. */
