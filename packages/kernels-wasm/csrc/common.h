@@ -19,7 +19,7 @@ enum {
   OP_EXL2_REPACK = 1,
   OP_EXL2_QUANTIZE = 2,
   OP_EXL2_GATHER = 3,
-  OP_EXL2_MATMUL_INT8 = 4,
+  OP_EXL2_MATMUL_QUANTIZED = 4,
   OP_EXL2_MATMUL_F32 = 5,
   OP_DENSE_MATMUL = 6,
   OP_KV_STORE = 7,
@@ -42,7 +42,7 @@ typedef struct {
   int32_t args[JOB_ARGS];
 } Job;
 
-/* Rows of a repacked block: the activation int8 block and the weight tile block share this size. */
+/* Rows of a repacked block: the quantized activation block and the weight tile block share this size. */
 #define BLOCK_ROWS 32
 /* Output columns of one weight tile. */
 #define TILE_COLS 4
@@ -204,7 +204,7 @@ INLINE float dot_f32_f16(const float* a, const uint16_t* b, int32_t n) {
 void exl2_repack(const Job* job, int32_t begin, int32_t end);
 void exl2_quantize(const Job* job, int32_t begin, int32_t end);
 void exl2_gather(const Job* job, int32_t begin, int32_t end);
-void exl2_matmul_int8(const Job* job, int32_t begin, int32_t end);
+void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end);
 void exl2_matmul_f32(const Job* job, int32_t begin, int32_t end);
 void dense_matmul(const Job* job, int32_t begin, int32_t end);
 void kv_store(const Job* job, int32_t begin, int32_t end);

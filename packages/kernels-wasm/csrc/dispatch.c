@@ -19,8 +19,8 @@ void run_job(const Job* job, int32_t index, int32_t count) {
     case OP_EXL2_GATHER:
       exl2_gather(job, begin, end);
       break;
-    case OP_EXL2_MATMUL_INT8:
-      exl2_matmul_int8(job, begin, end);
+    case OP_EXL2_MATMUL_QUANTIZED:
+      exl2_matmul_quantized(job, begin, end);
       break;
     case OP_EXL2_MATMUL_F32:
       exl2_matmul_f32(job, begin, end);

@@ -1,9 +1,16 @@
 /*
  * Prepares activations for the EXL2 kernels: gathers each row into padded stored order (the layer's
  * input permutation, with zeros in the padding rows of short groups) and, for the integer path,
- * quantizes every 32-row block to int8 with one f32 scale per block.
+ * quantizes every 32-row block to 16-bit integers with one f32 scale per block.
  */
 #include "common.h"
+
+/*
+ * Largest quantized magnitude. `i32x4.dot_i16x8_s` takes 16-bit operands, so activations get 15 bits
+ * where 8 would cost the same. A block sum stays below 2^31: 32 rows * 255 (largest code) * 32767 is
+ * about 2.7e8, and the zero-point term 128 * 32 * 32767 about 1.3e8.
+ */
+#define QUANT_MAX 32767
 
 /*
  * args: 0 layer, 1 x (f32 [rows][in_features]), 2 xq (i16 [rows][padded_k]), 3 block scales
@@ -30,15 +37,15 @@ void exl2_quantize(const Job* job, int32_t begin, int32_t end) {
         float magnitude = __builtin_fabsf(value);
         max_abs = magnitude > max_abs ? magnitude : max_abs;
       }
-      float inverse = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
+      float inverse = max_abs > 0.0f ? (float)QUANT_MAX / max_abs : 0.0f;
       int32_t sum = 0;
       for (int32_t k = 0; k < BLOCK_ROWS; k++) {
         int32_t q = (int32_t)__builtin_rintf(values[k] * inverse);
-        q = q > 127 ? 127 : (q < -127 ? -127 : q);
+        q = q > QUANT_MAX ? QUANT_MAX : (q < -QUANT_MAX ? -QUANT_MAX : q);
         xq[block * BLOCK_ROWS + k] = (int16_t)q;
         sum += q;
       }
-      scales[block] = max_abs / 127.0f;
+      scales[block] = max_abs / (float)QUANT_MAX;
       sums[block] = sum;
     }
   }

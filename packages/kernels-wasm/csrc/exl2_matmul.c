@@ -3,17 +3,17 @@
  * tile's codes stay in cache while every row of the batch reads them.
  *
  * Integer path: y = sum over blocks of scale_g * xs_b * (sum_k code * xq - zero_point * sum_k xq), where
- * xq are the int8 activations of block b with scale xs_b. The zero point is folded into the block sum so
+ * xq are the 16-bit quantized activations of block b with scale xs_b. The zero point is folded into the block sum so
  * unsigned codes widen straight to i16.
  *
  * Exact path: f32 activations times (code - zero_point) converted to f32, summed per group, then scaled.
  */
 #include "exl2_tile.h"
 
-/* Rows that share one decode of a block on the integer path. */
-#define INT8_ROWS 2
+/* Rows that share one decode of a block on the integer path; more rows spill registers in V8. */
+#define BATCH_ROWS 2
 
-INLINE void int8_block(int32_t bits, const uint8_t* codes, int32_t rows, const int16_t* const* xq, v128_t* sums) {
+INLINE void quantized_block(int32_t bits, const uint8_t* codes, int32_t rows, const int16_t* const* xq, v128_t* sums) {
   v128_t planes[8];
   load_planes(bits, codes, planes);
 #pragma clang loop unroll(full)
@@ -26,19 +26,19 @@ INLINE void int8_block(int32_t bits, const uint8_t* codes, int32_t rows, const i
 }
 
 /* One group of one tile for `rows` rows (a constant after inlining) on the integer path. */
-INLINE void int8_group(int32_t bits, const uint8_t* codes, int32_t blocks, int32_t first_block, v128_t scales,
+INLINE void quantized_group(int32_t bits, const uint8_t* codes, int32_t blocks, int32_t first_block, v128_t scales,
                        int32_t rows, const int16_t* const* xq_rows, const float* const* xs_rows,
                        const int32_t* const* sum_rows, v128_t* out) {
   v128_t zero_point = wasm_i32x4_splat(1 << (bits - 1));
   for (int32_t block = 0; block < blocks; block++) {
     int32_t b = first_block + block;
-    const int16_t* xq[INT8_ROWS];
-    v128_t sums[INT8_ROWS];
+    const int16_t* xq[BATCH_ROWS];
+    v128_t sums[BATCH_ROWS];
     for (int32_t r = 0; r < rows; r++) {
       xq[r] = xq_rows[r] + b * BLOCK_ROWS;
       sums[r] = wasm_i32x4_splat(0);
     }
-    int8_block(bits, codes + block * bits * 16, rows, xq, sums);
+    quantized_block(bits, codes + block * bits * 16, rows, xq, sums);
     for (int32_t r = 0; r < rows; r++) {
       v128_t corrected = wasm_i32x4_sub(sums[r], wasm_i32x4_mul(zero_point, wasm_i32x4_splat(sum_rows[r][b])));
       v128_t factor = wasm_f32x4_mul(scales, wasm_f32x4_splat(xs_rows[r][b]));
@@ -47,7 +47,7 @@ INLINE void int8_group(int32_t bits, const uint8_t* codes, int32_t blocks, int32
   }
 }
 
-INLINE void int8_tile(const Exl2Layer* layer, int32_t tile, int32_t rows, const int16_t* const* xq,
+INLINE void quantized_tile(const Exl2Layer* layer, int32_t tile, int32_t rows, const int16_t* const* xq,
                       const float* const* xs, const int32_t* const* sums, v128_t* out) {
   const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
   const uint8_t* tile_codes = (const uint8_t*)layer->weights_ptr + tile * layer->tile_bytes;
@@ -63,43 +63,43 @@ INLINE void int8_tile(const Exl2Layer* layer, int32_t tile, int32_t rows, const 
     /* A constant width per case lets the decoder and the row loop specialise. */
     switch (group->bits) {
       case 8:
-        int8_group(8, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        quantized_group(8, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
         break;
       case 6:
-        int8_group(6, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        quantized_group(6, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
         break;
       case 5:
-        int8_group(5, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        quantized_group(5, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
         break;
       case 4:
-        int8_group(4, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        quantized_group(4, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
         break;
       case 3:
-        int8_group(3, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        quantized_group(3, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
         break;
       default:
-        int8_group(2, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        quantized_group(2, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
         break;
     }
     first_block += group->blocks;
   }
 }
 
-static void int8_tile_rows_batch(const Exl2Layer* layer, int32_t tile, const int16_t* const* xq, const float* const* xs,
+static void quantized_tile_batch(const Exl2Layer* layer, int32_t tile, const int16_t* const* xq, const float* const* xs,
                             const int32_t* const* sums, v128_t* out) {
-  int8_tile(layer, tile, INT8_ROWS, xq, xs, sums, out);
+  quantized_tile(layer, tile, BATCH_ROWS, xq, xs, sums, out);
 }
 
-static void int8_tile_rows1(const Exl2Layer* layer, int32_t tile, const int16_t* const* xq, const float* const* xs,
+static void quantized_tile_single(const Exl2Layer* layer, int32_t tile, const int16_t* const* xq, const float* const* xs,
                             const int32_t* const* sums, v128_t* out) {
-  int8_tile(layer, tile, 1, xq, xs, sums, out);
+  quantized_tile(layer, tile, 1, xq, xs, sums, out);
 }
 
 /*
  * args: 0 layer, 1 xq, 2 block scales, 3 block sums (from exl2_quantize), 4 rows, 5 out (f32
  * [rows][out_features]). Items are tiles.
  */
-void exl2_matmul_int8(const Job* job, int32_t begin, int32_t end) {
+void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
   const Exl2Layer* layer = (const Exl2Layer*)job->args[0];
   int32_t rows = job->args[4];
   int32_t blocks = layer->padded_k / BLOCK_ROWS;
@@ -108,20 +108,20 @@ void exl2_matmul_int8(const Job* job, int32_t begin, int32_t end) {
   for (int32_t tile = begin; tile < end; tile++) {
     int32_t row = 0;
     while (row < rows) {
-      int32_t count = rows - row >= INT8_ROWS ? INT8_ROWS : 1;
-      const int16_t* xq[INT8_ROWS];
-      const float* xs[INT8_ROWS];
-      const int32_t* sums[INT8_ROWS];
-      v128_t out[INT8_ROWS];
+      int32_t count = rows - row >= BATCH_ROWS ? BATCH_ROWS : 1;
+      const int16_t* xq[BATCH_ROWS];
+      const float* xs[BATCH_ROWS];
+      const int32_t* sums[BATCH_ROWS];
+      v128_t out[BATCH_ROWS];
       for (int32_t r = 0; r < count; r++) {
         xq[r] = (const int16_t*)job->args[1] + (row + r) * layer->padded_k;
         xs[r] = (const float*)job->args[2] + (row + r) * blocks;
         sums[r] = (const int32_t*)job->args[3] + (row + r) * blocks;
       }
-      if (count == INT8_ROWS) {
-        int8_tile_rows_batch(layer, tile, xq, xs, sums, out);
+      if (count == BATCH_ROWS) {
+        quantized_tile_batch(layer, tile, xq, xs, sums, out);
       } else {
-        int8_tile_rows1(layer, tile, xq, xs, sums, out);
+        quantized_tile_single(layer, tile, xq, xs, sums, out);
       }
       for (int32_t r = 0; r < count; r++) {
         float* y = (float*)job->args[5] + (row + r) * layer->out_features;

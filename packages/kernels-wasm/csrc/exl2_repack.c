@@ -6,15 +6,29 @@
  */
 #include "exl2_tile.h"
 
-static uint32_t read_code(const uint32_t* words, int32_t stride, int32_t column, int32_t row, int32_t bits) {
-  int32_t bit = row * bits;
-  int32_t word = bit >> 5;
-  int32_t shift = bit & 31;
-  uint32_t code = words[word * stride + column] >> shift;
-  if (shift + bits > 32) {
-    code |= words[(word + 1) * stride + column] << (32 - shift);
+/*
+ * Reads the 32 codes of one column of one block. A block starts on a word boundary (32 rows * bits is
+ * `bits` whole words), so its codes are the LSB-first stream of words `first_word .. first_word + bits`.
+ * Words past the group's last word row and rows past `rows` read as the zero code.
+ */
+static void read_block_column(const uint32_t* words, int32_t stride, int32_t column, int32_t first_word,
+                              int32_t word_rows, int32_t first_row, int32_t rows, int32_t bits,
+                              uint8_t codes[BLOCK_ROWS]) {
+  uint64_t buffer = 0;
+  int32_t available = 0;
+  int32_t word = first_word;
+  uint32_t mask = (1u << bits) - 1u;
+  for (int32_t k = 0; k < BLOCK_ROWS; k++) {
+    if (available < bits) {
+      uint32_t next = word < word_rows ? words[word * stride + column] : 0u;
+      buffer |= (uint64_t)next << available;
+      available += 32;
+      word++;
+    }
+    codes[k] = first_row + k < rows ? (uint8_t)(buffer & mask) : (uint8_t)(1u << (bits - 1));
+    buffer >>= bits;
+    available -= bits;
   }
-  return code & ((1u << bits) - 1u);
 }
 
 /* Writes a plane of `width` bits taken from bit `shift` of each code; returns the bytes written. */
@@ -71,17 +85,18 @@ void exl2_repack(const Job* job, int32_t begin, int32_t end) {
   int32_t rows = job->args[3];
   int32_t stride = layer->tiles * TILE_COLS;
   int32_t bits = group->bits;
-  uint8_t zero_code = (uint8_t)(1u << (bits - 1));
+  int32_t word_rows = (rows * bits + 31) / 32;
   uint8_t codes[PAIRS_PER_BLOCK][8];
+  uint8_t column_codes[BLOCK_ROWS];
 
   for (int32_t tile = begin; tile < end; tile++) {
     uint8_t* out = (uint8_t*)layer->weights_ptr + tile * layer->tile_bytes + group->offset;
     for (int32_t block = 0; block < group->blocks; block++) {
-      for (int32_t k = 0; k < BLOCK_ROWS; k++) {
-        int32_t row = block * BLOCK_ROWS + k;
-        for (int32_t c = 0; c < TILE_COLS; c++) {
-          uint8_t code = row < rows ? (uint8_t)read_code(words, stride, tile * TILE_COLS + c, row, bits) : zero_code;
-          codes[k >> 1][tile_lane(k, c)] = code;
+      for (int32_t c = 0; c < TILE_COLS; c++) {
+        read_block_column(words, stride, tile * TILE_COLS + c, block * bits, word_rows, block * BLOCK_ROWS, rows,
+                          bits, column_codes);
+        for (int32_t k = 0; k < BLOCK_ROWS; k++) {
+          codes[k >> 1][tile_lane(k, c)] = column_codes[k];
         }
       }
       write_block(out + block * bits * 16, codes, bits);

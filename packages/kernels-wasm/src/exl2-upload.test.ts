@@ -98,14 +98,14 @@ describe.each([
     });
     const x = backend.createActivation(1, inFeatures);
     const y = backend.createActivation(1, 5);
-    // 64/127 is exact on the int8 grid of a block whose maximum is 1, so both modes give the same sum.
-    const small = 64 / 127;
+    // 16384/32767 is exact on the 16-bit grid of a block whose maximum is 1, so both modes give one sum.
+    const small = 16384 / 32767;
     backend.writeActivation(
       x,
       Float32Array.from({ length: inFeatures }, (_, i) => (i % 2 === 0 ? 1 : small)),
     );
     backend.matmul(x, weight, y, 1);
-    // Every output column is the sum of the inputs: 20 * 1 + 20 * 64/127.
+    // Every output column is the sum of the inputs: 20 * 1 + 20 * 16384/32767.
     const output = await backend.readActivation(y, 0, 1);
     for (let column = 0; column < 5; column++) expect(output[column]).toBeCloseTo(20 + 20 * small, 4);
   });

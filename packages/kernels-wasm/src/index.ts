@@ -1,6 +1,6 @@
 /**
  * A kernel backend for `@minichat/runtime` that runs on CPUs through WebAssembly SIMD: EXL2 matrix
- * products on int8-quantized activations with `i32x4.dot_i16x8_s`, attention, norms, split across Web
+ * products on 16-bit quantized activations with `i32x4.dot_i16x8_s`, attention, norms, split across Web
  * Workers over a shared memory.
  *
  * This entry point loads the kernels with `fetch` and starts Web Workers; in Node, import

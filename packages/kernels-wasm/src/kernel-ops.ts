@@ -3,7 +3,7 @@ export const KernelOp = {
   exl2Repack: 1,
   exl2Quantize: 2,
   exl2Gather: 3,
-  exl2MatmulInt8: 4,
+  exl2MatmulQuantized: 4,
   exl2MatmulF32: 5,
   denseMatmul: 6,
   kvStore: 7,
@@ -19,7 +19,7 @@ export const JOB_ARG_SLOTS = 14;
 /** Bytes of a job block: op, item count and the argument slots. */
 export const JOB_BYTES = (2 + JOB_ARG_SLOTS) * 4;
 
-/** Rows per int8 activation block and per weight tile block (`BLOCK_ROWS`). */
+/** Rows per quantized activation block and per weight tile block (`BLOCK_ROWS`). */
 export const BLOCK_ROWS = 32;
 
 /** Output columns per weight tile (`TILE_COLS`). */

@@ -43,7 +43,7 @@ const PARALLEL_MIN_WORK = 1 << 16;
 export interface WasmBackend extends Backend {
   /** Threads that run kernels, the calling thread included. */
   readonly threads: number;
-  /** Whether EXL2 products use f32 activations instead of int8-quantized ones. */
+  /** Whether EXL2 products use f32 activations instead of 16-bit quantized ones. */
   readonly exactActivations: boolean;
 }
 
@@ -64,7 +64,7 @@ export class WasmBackendImpl implements WasmBackend {
     this.info = {
       description:
         `WebAssembly SIMD, ${threads} thread${threads === 1 ? '' : 's'}, ` +
-        (exactActivations ? 'f32 activations' : 'int8 activations for EXL2 products'),
+        (exactActivations ? 'f32 activations' : '16-bit quantized activations for EXL2 products'),
       precision: 'f32',
       maxAllocationBytes: WASM32_MAX_MEMORY_BYTES,
     };
@@ -479,7 +479,7 @@ export class WasmBackendImpl implements WasmBackend {
       rowsParallel,
     );
     const args = [descriptor, quantized, scales, sums, rows, target.offset];
-    this.context.run('matmul', KernelOp.exl2MatmulInt8, linear.tiles, args, parallel);
+    this.context.run('matmul', KernelOp.exl2MatmulQuantized, linear.tiles, args, parallel);
   }
 
   private parallel(work: number, items: number): boolean {

@@ -27,7 +27,7 @@ function functionBodies(): Map<string, string[]> {
 describe.skipIf(!hasObjdump)('generated kernel instructions', () => {
   test('EXL2 kernels stay in SIMD', () => {
     const bodies = functionBodies();
-    const integer = bodies.get('exl2_matmul_int8')!.join('\n');
+    const integer = bodies.get('exl2_matmul_quantized')!.join('\n');
     const exact = bodies.get('exl2_matmul_f32')!.join('\n');
     expect(integer).toMatch(/i32x4\.dot_i16x8_s/);
     // clang 14 turns i16-to-f32 conversions into scalar code; neither kernel may contain it.
