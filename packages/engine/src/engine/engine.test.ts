@@ -64,7 +64,7 @@ describe('completions', () => {
     const last = chunks.at(-1)!;
     expect(last.choices).toEqual([]);
     expect(last.usage).toEqual({ prompt_tokens: 1, completion_tokens: 200, total_tokens: 201 });
-    expect(chunks.at(-2).choices[0]!.finish_reason).toBe('length');
+    expect(chunks.at(-2)?.choices[0]?.finish_reason).toBe('length');
     expect(chunks.slice(0, -1).every((chunk) => chunk.usage === null)).toBe(true);
   });
 
@@ -102,7 +102,8 @@ describe('completions', () => {
       temperature: 0,
       logprobs: 3,
     });
-    const logprobs = response.choices[0].logprobs!;
+    const logprobs = response.choices.at(0)?.logprobs;
+    if (logprobs == null) throw new Error('The response has no logprobs.');
 
     expect(logprobs.tokens).toHaveLength(20);
     expect(logprobs.tokens.join('').trimStart()).toBe(response.choices[0]!.text);
@@ -155,7 +156,7 @@ describe('sampling', () => {
       logit_bias: { [String(first)]: -100 },
     });
 
-    expect(response.choices[0].logprobs!.tokens[0]).not.toBe(
+    expect(response.choices.at(0)?.logprobs?.tokens[0]).not.toBe(
       model.tokenizer.idToPiece(first).replaceAll('\u2581', ' '),
     );
     expect(response.choices[0]!.text).not.toBe(expected.text.slice(0, response.choices[0]!.text.length));
@@ -180,7 +181,7 @@ describe('chat completions', () => {
 
     expect(response.object).toBe('chat.completion');
     expect(response.choices[0]!.message.role).toBe('assistant');
-    expect(chunks[0].choices[0]!.delta).toEqual({ role: 'assistant', content: '' });
+    expect(chunks.at(0)?.choices[0]?.delta).toEqual({ role: 'assistant', content: '' });
     const content = chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
     expect(content).toBe(response.choices[0]!.message.content);
     const logprobs = chunks.flatMap((chunk) => chunk.choices[0]?.logprobs?.content ?? []);

@@ -314,6 +314,8 @@ export class MinichatEngine {
         stats.status = 499;
         stats.errorCode = 'client_closed';
       }
+      // A generation that was started and then aborted or dropped by its reader ends with 'abort'.
+      if (stats.status === 499 && release !== undefined) stats.finishReason ??= 'abort';
       this.report(stats, request, end.error);
       options.onStats?.(stats);
     };

@@ -54,6 +54,14 @@ export interface RunningServer extends OpenAIServer {
 
 type Route = 'chat' | 'completions' | 'models' | 'model' | 'health';
 
+/** What a completion route reports for the request log. */
+interface CompletionOutcome {
+  /** The engine's counts and timings, once the engine reported them. */
+  stats?: RequestStats;
+  /** An error raised after a stream started, which was sent as an error event. */
+  streamError?: unknown;
+}
+
 /** Routes by path, with the methods each accepts. */
 function matchRoute(path: string): { route: Route; methods: readonly string[]; param?: string } | undefined {
   if (path === '/v1/chat/completions') return { route: 'chat', methods: ['POST'] };
@@ -86,13 +94,14 @@ export function createOpenAIServer(options: OpenAIServerOptions): OpenAIServer {
     logger?.({ level, time: new Date().toISOString(), event, ...fields });
   };
 
-  /** Runs a completion route; returns the stats the engine reported, if it got that far. */
+  /** Runs a completion route; fills `result` with the engine's stats even when the request fails. */
   async function handleCompletion(
     route: 'chat' | 'completions',
     request: IncomingMessage,
     response: ServerResponse,
     requestId: string,
-  ): Promise<{ stats?: RequestStats; streamError?: unknown }> {
+    result: CompletionOutcome,
+  ): Promise<void> {
     const body = await readJsonBody(request, maxBodyBytes);
     const controller = new AbortController();
     active.add(controller);
@@ -101,7 +110,6 @@ export function createOpenAIServer(options: OpenAIServerOptions): OpenAIServer {
       if (!response.writableFinished) controller.abort(new RequestAbortedError());
     };
     response.on('close', onClose);
-    const result: { stats?: RequestStats; streamError?: unknown } = {};
     const requestOptions: RequestOptions = {
       signal: controller.signal,
       requestId,
@@ -125,7 +133,6 @@ export function createOpenAIServer(options: OpenAIServerOptions): OpenAIServer {
         response.setHeader('X-Request-Id', requestId);
         sendJson(response, 200, output);
       }
-      return result;
     } finally {
       active.delete(controller);
       response.off('close', onClose);
@@ -139,7 +146,9 @@ export function createOpenAIServer(options: OpenAIServerOptions): OpenAIServer {
     const match = matchRoute(path);
     const prefix = match?.route === 'chat' ? 'chatcmpl' : match?.route === 'completions' ? 'cmpl' : 'req';
     const requestId = `${prefix}-${randomBytes(12).toString('hex')}`;
-    let outcome: { stats?: RequestStats; streamError?: unknown } = {};
+    // Read now: the socket forgets its address once a client that went away has been destroyed.
+    const remoteAddress = request.socket.remoteAddress;
+    const outcome: CompletionOutcome = {};
     let failure: unknown;
 
     try {
@@ -160,7 +169,7 @@ export function createOpenAIServer(options: OpenAIServerOptions): OpenAIServer {
       checkApiKey?.(request);
       if (match.route === 'models') sendJson(response, 200, await engine.models.list());
       else if (match.route === 'model') sendJson(response, 200, await engine.models.retrieve(match.param!));
-      else outcome = await handleCompletion(match.route, request, response, requestId);
+      else await handleCompletion(match.route, request, response, requestId, outcome);
     } catch (error) {
       failure = error;
       if (!response.headersSent && !response.destroyed) {
@@ -183,7 +192,7 @@ export function createOpenAIServer(options: OpenAIServerOptions): OpenAIServer {
         method,
         path,
         status,
-        remote_address: request.socket.remoteAddress,
+        remote_address: remoteAddress,
         ...(outcome.stats === undefined ? {} : statsToLogFields(outcome.stats)),
         duration_ms: Math.round((performance.now() - startedAt) * 10) / 10,
         error_code: EngineError.isInstance(error)

@@ -109,7 +109,7 @@ describe('openai client', () => {
     }
 
     expect(response.object).toBe('chat.completion');
-    expect(response.choices[0].message.content!.length).toBeGreaterThan(0);
+    expect(response.choices[0]?.message.content?.length).toBeGreaterThan(0);
     expect(content).toBe(response.choices[0]!.message.content);
     expect(finishReason).toBe(response.choices[0]!.finish_reason);
     expect(usage).toEqual(response.usage);
