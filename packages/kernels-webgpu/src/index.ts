@@ -1,0 +1,22 @@
+/**
+ * WebGPU kernels for the MiniChat runtime: a {@link Backend} that runs EXL2 and fp16 LLaMA models with
+ * WGSL compute shaders, in browsers and (through `@minichat/kernels-webgpu/node`) in Node with Dawn.
+ *
+ * @packageDocumentation
+ */
+export type { KernelTiming } from './backend/webgpu-backend.js';
+export {
+  createWebGpuBackend,
+  type WebGpuBackend,
+  type WebGpuBackendOptions,
+  type WebGpuDebugOptions,
+} from './create.js';
+export {
+  WebGpuBackendError,
+  WebGpuCapacityError,
+  WebGpuDeviceError,
+  WebGpuDeviceLostError,
+  WebGpuDisposedError,
+  WebGpuInvalidArgumentError,
+  WebGpuUnavailableError,
+} from './errors.js';

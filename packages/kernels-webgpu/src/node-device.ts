@@ -1,0 +1,40 @@
+import { create } from 'webgpu';
+import { WebGpuUnavailableError } from './errors.js';
+import { requestBackendDevice } from './request-device.js';
+
+const liveInstances = new Set<GPU>();
+
+/** Options of {@link requestNodeDevice}. */
+export interface NodeDeviceOptions {
+  /** Dawn toggles passed to `create`, such as `'enable-dawn-features=allow_unsafe_apis'`. Default: none. */
+  dawnOptions?: string[];
+  /** Adapter preference. Default: the adapter's default. */
+  powerPreference?: GPUPowerPreference;
+}
+
+/**
+ * Creates a Dawn `GPU` object and requests an adapter and a device from it, with the adapter's largest
+ * buffer limits. Dawn picks its Vulkan, Metal or D3D12 backend; without a GPU, SwiftShader's Vulkan
+ * driver works when `VK_ICD_FILENAMES` names it.
+ */
+export async function requestNodeDevice(
+  options: NodeDeviceOptions = {},
+): Promise<{ gpu: GPU; adapter: GPUAdapter; device: GPUDevice }> {
+  const gpu = create(options.dawnOptions ?? []);
+  // Dawn tears down its instance when the GPU object is garbage-collected, which crashes the process if
+  // a device of it is still in use; the set keeps it alive until the device is lost or destroyed.
+  liveInstances.add(gpu);
+  const adapter = await gpu.requestAdapter(
+    options.powerPreference ? { powerPreference: options.powerPreference } : undefined,
+  );
+  if (adapter === null) {
+    liveInstances.delete(gpu);
+    throw new WebGpuUnavailableError(
+      'Dawn found no WebGPU adapter. Install a Vulkan driver (on Linux without a GPU: set ' +
+        'VK_ICD_FILENAMES to the SwiftShader ICD that Chromium ships, and install libvulkan1).',
+    );
+  }
+  const device = await requestBackendDevice(adapter, { timestamps: true });
+  void device.lost.then(() => liveInstances.delete(gpu));
+  return { gpu, adapter, device };
+}
