@@ -55,7 +55,7 @@ typedef struct {
   float scale_max;   /* q_scale_max / 256, so scale = (s + 1)^2 * scale_max */
 } Exl2Group;
 
-/* A repacked EXL2 layer. Every tile holds all groups for four output columns. */
+/* A repacked EXL2 layer. Every tile contains all groups for four output columns. */
 typedef struct {
   int32_t tiles;          /* padded output columns / 4 */
   int32_t tile_bytes;     /* bytes per tile */
@@ -87,8 +87,8 @@ INLINE int32_t float_to_bits(float value) {
 INLINE v128_t f16x4_to_f32x4(v128_t half) {
   v128_t sign = wasm_i32x4_shl(wasm_v128_and(half, wasm_i32x4_splat(0x8000)), 16);
   v128_t magnitude = wasm_i32x4_shl(wasm_v128_and(half, wasm_i32x4_splat(0x7fff)), 13);
-  /* Moving the 5-bit exponent into the f32 field and multiplying by 2^112 rebiases it; subnormals
-     come out right because the product of an f32 subnormal is exact here. */
+  /* Moving the 5-bit exponent into the f32 field and multiplying by 2^112 rebiases it. Subnormals
+     come out right too, because the product of an f32 subnormal and 2^112 is exact. */
   v128_t value = wasm_f32x4_mul(magnitude, wasm_f32x4_splat(0x1p112f));
   v128_t is_special = wasm_i32x4_ge(magnitude, wasm_i32x4_splat(0x0f800000));
   v128_t special = wasm_v128_or(magnitude, wasm_i32x4_splat(0x70000000));

@@ -1,7 +1,7 @@
 /**
  * Times decode and prefill of a MiniChat-shaped model (24 layers, hidden 3072, FFN 8192, 24 heads of 128,
- * vocab 49216) with random EXL2 weights: every projection 4-bit in groups of 128 (4.0 bpw) or 3-bit with
- * `--bits 3`, and an 8-bit head. It calls the backend ops in the order of a LLaMA forward pass, so it
+ * vocab 49216) with random EXL2 weights. Every projection is 4-bit in groups of 128 (4.0 bpw), or 3-bit
+ * with `--bits 3`, and the head is 8-bit. It calls the backend ops in the order of a LLaMA forward pass, so it
  * measures the kernels without a model loader. The root `pnpm bench` compares whole models with llama.cpp.
  *
  * Usage: pnpm exec tsx --conditions=minichat-source scripts/bench-decode.ts [--threads N] [--bits B]
@@ -35,7 +35,7 @@ function randomWords(count: number): Uint32Array {
   return words;
 }
 
-/** A random layer whose groups all have `groupBits` bits and 128 rows. */
+/** Builds a random layer whose groups all have `groupBits` bits and 128 rows. */
 function randomLayer(
   name: string,
   inFeatures: number,

@@ -13,14 +13,14 @@ export interface WasmBackendOptions {
   /**
    * Threads that run kernels, the calling thread included; matmul output columns and attention heads are
    * split across them. Where memory cannot be shared (no SharedArrayBuffer, or a browser page that is not
-   * cross-origin isolated) the backend runs on one thread whatever this says.
+   * cross-origin isolated) the backend runs on one thread whatever this value is.
    * Default: the number of logical processors.
    */
   threads?: number;
   /**
    * Computes EXL2 products with f32 activations instead of activations quantized to 16-bit integers per
-   * block of 32 inputs. About half as fast, and within f32 rounding of the CPU reference; the quantized
-   * path is off by up to about 2e-4 of the output's root mean square. Default: `false`.
+   * block of 32 inputs. This is about half as fast and within f32 rounding of the CPU reference. The
+   * quantized path is off by up to about 2e-4 of the output's root mean square. Default: `false`.
    */
   exactActivations?: boolean;
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createWasmBackend, type WasmBackend } from './node.js';
 
 /**
- * The worked example of the EXL2 format notes (exllamav2 0.0.11 layout): K = 64, N = 32, group 0 has
+ * Builds the worked example of the EXL2 format notes (exllamav2 0.0.11 layout): K = 64, N = 32, group 0 has
  * 32 rows of 4 bits, group 1 has 32 rows of 3 bits. Only the words the example names are set; a one-hot
  * input selects one weight, so `y[0]` is that weight.
  */

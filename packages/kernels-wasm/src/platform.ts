@@ -12,7 +12,7 @@ export interface WorkerThread {
   unref(): void;
 }
 
-/** What the backend needs from its host environment; the browser and Node entry points each provide one. */
+/** Host services the backend needs. The browser and Node entry points each provide one. */
 export interface Platform {
   /** Compiles the kernel module: the shared-memory build when `shared`, else the single-thread build. */
   loadModule(shared: boolean): Promise<WebAssembly.Module>;
@@ -22,9 +22,4 @@ export interface Platform {
   canShareMemory(): boolean;
   /** Starts a worker running `source` (see `worker-source.ts`). */
   spawnWorker(source: string): WorkerThread;
-}
-
-/** Name of the kernel module file in `dist/`. */
-export function wasmFileName(shared: boolean): string {
-  return shared ? 'minichat-kernels-shared.wasm' : 'minichat-kernels.wasm';
 }

@@ -7,10 +7,16 @@ export function checkInteger(op: string, field: string, value: number, min: numb
   }
 }
 
-/** Throws a `BackendUsageError` unless `actual === expected`. */
-export function checkEqual(op: string, field: string, actual: number, expected: number, what: string): void {
+/** Throws a `BackendUsageError` unless `actual === expected`; `meaning` says what `expected` is. */
+export function checkEqual(
+  op: string,
+  field: string,
+  actual: number,
+  expected: number,
+  meaning: string,
+): void {
   if (actual !== expected) {
-    throw new BackendUsageError(op, field, actual, `expected ${expected} (${what})`);
+    throw new BackendUsageError(op, field, actual, `expected ${expected} (${meaning})`);
   }
 }
 

@@ -114,7 +114,7 @@ describe('attention', () => {
     const out = backend.createActivation(2, 4);
     backend.attention(q, k, v, cache, 2, params, out);
     const output = await backend.readActivation(out, 0, 2);
-    // Row 0 sees only position 0: out = v0 for both heads.
+    // Row 0 attends to position 0 only, so out = v0 for both heads.
     expect(Array.from(output.subarray(0, 4))).toEqual([1, 0, 1, 0]);
     // Row 1, head 0: scores (0, 1/sqrt 2), weights 1/(1 + e^0.7071) and e^0.7071/(1 + e^0.7071).
     const late = Math.exp(Math.SQRT1_2) / (1 + Math.exp(Math.SQRT1_2));

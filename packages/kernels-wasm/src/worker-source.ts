@@ -3,9 +3,9 @@
  * as a Web Worker from a Blob URL, without a separate file for bundlers to find.
  *
  * The worker instantiates the kernel module over the shared memory, moves its stack pointer to its own
- * stack, reports `ready`, then loops: it spins on the generation word of the control block, sleeps with
- * `Atomics.wait` when no job comes for a while, runs its share of each job with `run_job(job, index, count)`,
- * and counts itself done. Control block int32 slots: 0 generation, 1 command (1 run, 2 stop),
+ * stack and reports `ready`. Then it loops. It spins on the generation word of the control block and
+ * sleeps in `Atomics.wait` when no job comes for a while. It runs its share of each job with
+ * `run_job(job, index, count)` and counts itself done. Control block int32 slots: 0 generation, 1 command (1 run, 2 stop),
  * 2 finished workers, 3 job offset, 4 failure flag.
  */
 export const WORKER_SOURCE = `

@@ -76,8 +76,8 @@ describe('stories260K, 8-bit EXL2 export', () => {
     const backend = await createWasmBackend({ threads: 2 });
     try {
       const tokens = await greedyTokens(directory, backend);
-      // Measured: all 200 ids equal the CPU reference's; both match llama2.c's fp32 output for the first
-      // 114 ids, where the 8-bit weights, not the quantized activations, make the story turn.
+      // Measured: all 200 ids equal the CPU reference's. Both runs match llama2.c's fp32 output for the
+      // first 114 ids, because the 8-bit weights, not the quantized activations, make the story turn there.
       expect(matchingPrefix(tokens, reference)).toBe(200);
       expect(matchingPrefix(tokens, expected)).toBe(matchingPrefix(reference, expected));
     } finally {
