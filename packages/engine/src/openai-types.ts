@@ -88,8 +88,11 @@ export interface ChatCompletionCreateParams extends CommonRequestFields {
 
 /** Body of `POST /v1/completions`. */
 export interface CompletionCreateParams extends CommonRequestFields {
-  /** The prompt text, or an array holding exactly one prompt text. */
-  prompt: string | string[];
+  /**
+   * The prompt text (the tokenizer adds BOS), or token ids used as given (include BOS yourself), or an
+   * array holding exactly one of these.
+   */
+  prompt: string | string[] | number[] | number[][];
   /** Return log-probabilities of each output token and this many alternatives, 0 to 5. Default none. */
   logprobs?: number | null;
   /** Must be false or absent: echoing the prompt is not implemented. */

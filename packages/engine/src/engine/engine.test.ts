@@ -68,6 +68,22 @@ describe('completions', () => {
     expect(chunks.slice(0, -1).every((chunk) => chunk.usage === null)).toBe(true);
   });
 
+  test('token-id prompt continues greedy output', async () => {
+    // BOS and the first 10 expected tokens, then the model must go on exactly as llama2.c did.
+    const prompt = [1, ...expected.tokens.slice(0, 10)];
+    const response = await engine.completions.create({ prompt, max_tokens: 20, temperature: 0, logprobs: 0 });
+    const pieces = expected.tokens
+      .slice(10, 30)
+      .map((id) => model.tokenizer.idToPiece(id).replaceAll('\u2581', ' '));
+
+    expect(response.choices.at(0)?.logprobs?.tokens).toEqual(pieces);
+    expect(response.usage?.prompt_tokens).toBe(11);
+  });
+
+  test('token-id prompt outside the vocabulary', async () => {
+    await expect(engine.completions.create({ prompt: [1, 600] })).rejects.toThrow(/token ids in \[0, 511\]/);
+  });
+
   test('default max_tokens is 16', async () => {
     const response = await engine.completions.create({ prompt: '', temperature: 0 });
 

@@ -64,7 +64,15 @@ export function prepareCompletion(
   request: ValidatedCompletionRequest,
   context: PrepareContext,
 ): PreparedGeneration {
-  const promptTokens = context.model.tokenizer.encode(request.prompt);
+  const vocabSize = context.model.config.vocabSize;
+  if (typeof request.prompt !== 'string') {
+    const invalid = request.prompt.find((id) => id >= vocabSize);
+    if (invalid !== undefined) {
+      throw new InvalidParameterError('prompt', invalid, `expected token ids in [0, ${vocabSize - 1}]`);
+    }
+  }
+  const promptTokens =
+    typeof request.prompt === 'string' ? context.model.tokenizer.encode(request.prompt) : [...request.prompt];
   return finishPreparation(
     promptTokens,
     request,

@@ -5,14 +5,23 @@ import { type JsonObject, readBoolean, readNumber, rejectOtherFields, requireObj
 
 /** A validated completions request. */
 export interface ValidatedCompletionRequest extends ValidatedCommonFields {
-  /** The prompt text; the tokenizer adds BOS in front of it. */
-  prompt: string;
+  /** The prompt text, which the tokenizer encodes with BOS, or token ids used as given (BOS included by the caller). */
+  prompt: string | number[];
 }
 
 const COMPLETION_FIELDS = new Set([...COMMON_FIELDS, 'prompt', 'logprobs', 'echo', 'best_of']);
 
-/** Reads `prompt`: a string, or an array holding exactly one string. */
-function readPrompt(body: JsonObject): string {
+/** Returns whether `value` is a non-empty array of token ids (non-negative safe integers). */
+function isTokenIds(value: unknown): value is number[] {
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((entry) => typeof entry === 'number' && Number.isSafeInteger(entry) && entry >= 0)
+  );
+}
+
+/** Reads `prompt`: a string, an array holding exactly one string, or an array of token ids. */
+function readPrompt(body: JsonObject): string | number[] {
   const prompt = body.prompt;
   if (prompt === undefined) {
     throw new InvalidRequestError(
@@ -22,19 +31,26 @@ function readPrompt(body: JsonObject): string {
     );
   }
   if (typeof prompt === 'string') return prompt;
-  if (Array.isArray(prompt) && prompt.length === 1 && typeof prompt[0] === 'string') return prompt[0];
-  if (Array.isArray(prompt) && prompt.length > 1) {
+  if (isTokenIds(prompt)) return prompt;
+  if (
+    Array.isArray(prompt) &&
+    prompt.length === 1 &&
+    (typeof prompt[0] === 'string' || isTokenIds(prompt[0]))
+  ) {
+    return prompt[0];
+  }
+  if (
+    Array.isArray(prompt) &&
+    prompt.length > 1 &&
+    prompt.every((entry) => typeof entry === 'string' || isTokenIds(entry))
+  ) {
     throw new UnsupportedParameterError(
       'prompt',
       'batches of several prompts are not implemented; send one request per prompt.',
       'unsupported_parameter',
     );
   }
-  throw new InvalidParameterError(
-    'prompt',
-    prompt,
-    'expected a string or an array of one string (token-id prompts are not supported)',
-  );
+  throw new InvalidParameterError('prompt', prompt, 'expected a string, or a non-empty array of token ids');
 }
 
 /**
