@@ -40,6 +40,7 @@ export {
   type Exl2RawTensors,
   type Exl2Tensors,
   invertPermutation,
+  type RawArray,
 } from './exl2/tensors.js';
 export { bfloat16ToFloat, floatToBfloat16, floatToHalf, halfToFloat } from './half.js';
 export * from './limits.js';
@@ -48,6 +49,7 @@ export {
   type Exl2LinearDescriptor,
   expectedLinearShape,
   type LinearDescriptor,
+  type LinearShape,
 } from './model/linear.js';
 export {
   type DenseTensor,
@@ -72,9 +74,11 @@ export {
   type OpenSafetensorsOptions,
   openSafetensors,
   type SafetensorsFile,
+  type TypedArrayFor,
 } from './safetensors/reader.js';
 export {
   type ByteSink,
+  type EncodedSafetensorsHeader,
   encodeSafetensorsHeader,
   type TensorData,
   type TensorToWrite,

@@ -22,7 +22,7 @@ export interface WeightSource {
   readHalf?(): Promise<Uint16Array> | Uint16Array;
 }
 
-/** EXL2 settings of {@link weightsToTensors}. */
+/** EXL2 settings of the converters and the synthetic generator. */
 export interface Exl2OutputOptions {
   /** Target bits per weight of decoder layers, including scale overhead. Default: 4.0. */
   bits?: number;

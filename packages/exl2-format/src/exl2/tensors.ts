@@ -33,20 +33,28 @@ export interface Exl2Tensors {
   bias?: Uint16Array;
 }
 
+/** One array read from a file, with the shape its header declared. */
+export interface RawArray<T> {
+  /** Element data. */
+  data: T;
+  /** Declared shape, outermost dimension first. */
+  shape: readonly number[];
+}
+
 /** Raw arrays of one EXL2 layer as read from a file, with the shapes the header declared. */
 export interface Exl2RawTensors {
   /** `q_weight` words and shape `[qRows, paddedOutFeatures]`. */
-  qWeight: { data: Uint32Array; shape: readonly number[] };
+  qWeight: RawArray<Uint32Array>;
   /** `q_scale` words and shape `[groups, paddedOutFeatures / 8]`. */
-  qScale: { data: Uint32Array; shape: readonly number[] };
+  qScale: RawArray<Uint32Array>;
   /** `q_scale_max` fp16 bits, shape `[groups]`. */
-  qScaleMax: { data: Uint16Array; shape: readonly number[] };
+  qScaleMax: RawArray<Uint16Array>;
   /** `q_groups` entries read as uint16, shape `[2 × groups]`. */
-  qGroups: { data: Uint16Array; shape: readonly number[] };
+  qGroups: RawArray<Uint16Array>;
   /** `q_invperm` entries read as uint32, shape `[inFeatures]`. */
-  qInvperm: { data: Uint32Array; shape: readonly number[] };
+  qInvperm: RawArray<Uint32Array>;
   /** Optional `bias` fp16 bits, shape `[paddedOutFeatures]`. */
-  bias?: { data: Uint16Array; shape: readonly number[] };
+  bias?: RawArray<Uint16Array>;
 }
 
 function shapeError(

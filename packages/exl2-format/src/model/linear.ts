@@ -61,11 +61,16 @@ export interface DenseLinearDescriptor {
 /** A linear layer, EXL2 or dense. */
 export type LinearDescriptor = Exl2LinearDescriptor | DenseLinearDescriptor;
 
-/** Returns the `[inFeatures, outFeatures]` config.json implies for a LLaMA linear layer name, if it is one. */
-export function expectedLinearShape(
-  prefix: string,
-  config: LlamaConfig,
-): { inFeatures: number; outFeatures: number } | undefined {
+/** Input and output sizes of a linear layer. */
+export interface LinearShape {
+  /** Input features (K). */
+  inFeatures: number;
+  /** Output features (N). */
+  outFeatures: number;
+}
+
+/** Returns the sizes config.json implies for a LLaMA linear layer name, or undefined for other names. */
+export function expectedLinearShape(prefix: string, config: LlamaConfig): LinearShape | undefined {
   const attention = config.numAttentionHeads * config.headDim;
   const keyValue = config.numKeyValueHeads * config.headDim;
   const suffix = prefix.split('.').at(-1);

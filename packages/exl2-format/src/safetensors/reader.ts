@@ -48,7 +48,8 @@ export async function openSafetensors(
   };
 }
 
-type TypedArrayFor<D extends SafetensorsDtype> = D extends 'F32'
+/** The typed array {@link bytesAsTypedArray} returns for a dtype (fp16 and bf16 as raw `Uint16Array` bits). */
+export type TypedArrayFor<D extends SafetensorsDtype> = D extends 'F32'
   ? Float32Array
   : D extends 'F64'
     ? Float64Array

@@ -40,6 +40,14 @@ export interface WriteSafetensorsResult {
   headerLength: number;
 }
 
+/** A safetensors header ready to write. */
+export interface EncodedSafetensorsHeader {
+  /** The 8-byte length prefix followed by the padded JSON header. */
+  bytes: Uint8Array;
+  /** Total bytes of tensor data that must follow the header. */
+  dataLength: number;
+}
+
 /** Returns the byte length a tensor of this dtype and shape occupies. */
 export function tensorByteLength(dtype: SafetensorsDtype, shape: readonly number[]): number {
   return shape.reduce((product, dimension) => product * dimension, 1) * DTYPE_BYTES[dtype];
@@ -52,7 +60,7 @@ export function tensorByteLength(dtype: SafetensorsDtype, shape: readonly number
 export function encodeSafetensorsHeader(
   tensors: readonly Pick<TensorToWrite, 'name' | 'dtype' | 'shape'>[],
   metadata?: Record<string, string>,
-): { bytes: Uint8Array; dataLength: number } {
+): EncodedSafetensorsHeader {
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
   let offset = 0;
