@@ -36,13 +36,20 @@ export function attentionRows(
     }
   }
 
-  const widen = isHalf ? halfToFloatTable() : undefined;
-  const read = (array: Float32Array | Uint16Array, index: number): number =>
-    widen === undefined ? array[index]! : widen[array[index] as number]!;
   const headsPerKvHead = numHeads / numKvHeads;
   const scale = 1 / Math.sqrt(headDim);
   const scores = new Float64Array(startPosition + rows);
   const head = new Float64Array(headDim);
+  // One cached row widened to f64 (from f32 or f16), so the dot products below index plain arrays.
+  const cachedRow = new Float64Array(headDim);
+  const widen = halfToFloatTable();
+  const loadRow = (array: Float32Array | Uint16Array, base: number): void => {
+    if (isHalf) {
+      for (let i = 0; i < headDim; i++) cachedRow[i] = widen[array[base + i] as number]!;
+    } else {
+      for (let i = 0; i < headDim; i++) cachedRow[i] = array[base + i]!;
+    }
+  };
 
   for (let r = 0; r < rows; r++) {
     const lastPosition = startPosition + r;
@@ -53,9 +60,9 @@ export function attentionRows(
       // scores[t] = q . key[t] / sqrt(headDim), then softmax over t.
       let maxScore = Number.NEGATIVE_INFINITY;
       for (let t = 0; t <= lastPosition; t++) {
-        const kBase = t * kvDim + kvOffset;
+        loadRow(keys, t * kvDim + kvOffset);
         let dot = 0;
-        for (let i = 0; i < headDim; i++) dot += q[qBase + i]! * read(keys, kBase + i);
+        for (let i = 0; i < headDim; i++) dot += q[qBase + i]! * cachedRow[i]!;
         const score = Math.fround(dot * scale);
         scores[t] = score;
         if (score > maxScore) maxScore = score;
@@ -71,8 +78,8 @@ export function attentionRows(
       head.fill(0);
       for (let t = 0; t <= lastPosition; t++) {
         const weight = scores[t]! / sum;
-        const vBase = t * kvDim + kvOffset;
-        for (let i = 0; i < headDim; i++) head[i]! += weight * read(values, vBase + i);
+        loadRow(values, t * kvDim + kvOffset);
+        for (let i = 0; i < headDim; i++) head[i]! += weight * cachedRow[i]!;
       }
       const outBase = r * outStride + h * headDim;
       for (let i = 0; i < headDim; i++) out[outBase + i] = head[i]!;

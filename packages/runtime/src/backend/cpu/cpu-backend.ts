@@ -20,7 +20,7 @@ import {
 import { attentionRows } from './attention.js';
 import { denseMatmul } from './dense-matmul.js';
 import { addRows, embedRows, rmsNormRows, ropeRows, swigluRows } from './elementwise.js';
-import { decodeExl2Scales, exl2Matmul } from './exl2-matmul.js';
+import { exl2Matmul } from './exl2-matmul.js';
 import {
   CpuActivation,
   CpuDenseLinear,
@@ -133,8 +133,9 @@ class CpuBackend implements Backend {
         data.paddedOutFeatures,
         data.qWeight,
         data.groups.map((group) => ({ ...group })),
+        data.qScale,
+        data.qScaleMax,
         data.perm,
-        decodeExl2Scales(data),
         bias,
       ),
     );

@@ -52,6 +52,9 @@ describe('exl2 matmul against the per-element formula', () => {
     ['8/4/3 mixed', 256, 33, [part(8, 0.05, 32), part(4, 0.1, 64), part(3, 0.85, 128)], true],
     ['6/5 mixed', 160, 8, [part(6, 0.4, 32), part(5, 0.6, 32)], false],
     ['odd 172 inputs, 3-bit tail', 172, 67, [part(8, 0.07, 32), part(3, 0.93, 32)], false],
+    ['partial last word, 2-bit', 100, 33, [part(6, 0.5, 32), part(2, 0.5, 32)], false],
+    ['partial last word, 5-bit', 70, 9, [part(5, 1, 64)], false],
+    ['three 8-bit inputs', 3, 5, [part(8, 1, 32)], true],
   ];
   for (const [name, inFeatures, outFeatures, plan, bias] of plans) {
     test(name, async () => {

@@ -71,7 +71,7 @@ export class CpuDenseLinear extends CpuResource implements LinearWeight {
   }
 }
 
-/** An EXL2 linear layer kept in the packed file layout, with each group's scales decoded once at upload. */
+/** An EXL2 linear layer kept in the packed file layout, without a copy. */
 export class CpuExl2Linear extends CpuResource implements LinearWeight {
   readonly kind = 'exl2';
   constructor(
@@ -82,9 +82,9 @@ export class CpuExl2Linear extends CpuResource implements LinearWeight {
     readonly paddedOutFeatures: number,
     readonly qWeight: Uint32Array,
     readonly groups: readonly Exl2GroupData[],
+    readonly qScale: Uint32Array,
+    readonly qScaleMax: Uint16Array,
     readonly perm: Uint32Array,
-    /** `[G, outFeatures]` f32 scales: `(nibble + 1)^2 * scaleMax / 256`. */
-    readonly scales: Float32Array,
     readonly bias: Float32Array | undefined,
   ) {
     super(owner);
