@@ -48,6 +48,21 @@ static int32_t write_plane(uint8_t* out, const uint8_t codes[PAIRS_PER_BLOCK][8]
   return 16 * width;
 }
 
+/* Writes a 3- or 5-bit block: 16 / bits codes per lane and the last pair vector in the spare bits 15. */
+static void write_spare_bit_block(uint8_t* out, const uint8_t codes[PAIRS_PER_BLOCK][8], int32_t bits) {
+  int32_t per_vector = 16 / bits;
+  for (int32_t j = 0; j < bits; j++) {
+    for (int32_t lane = 0; lane < 8; lane++) {
+      uint32_t value = (uint32_t)((codes[PAIRS_PER_BLOCK - 1][lane] >> j) & 1u) << 15;
+      for (int32_t s = 0; s < per_vector; s++) {
+        value |= (uint32_t)codes[per_vector * j + s][lane] << (bits * s);
+      }
+      out[16 * j + 2 * lane] = (uint8_t)value;
+      out[16 * j + 2 * lane + 1] = (uint8_t)(value >> 8);
+    }
+  }
+}
+
 static void write_block(uint8_t* out, const uint8_t codes[PAIRS_PER_BLOCK][8], int32_t bits) {
   switch (bits) {
     case 8:
@@ -58,15 +73,13 @@ static void write_block(uint8_t* out, const uint8_t codes[PAIRS_PER_BLOCK][8], i
       write_plane(out, codes, 2, 4);
       return;
     case 5:
-      out += write_plane(out, codes, 4, 0);
-      write_plane(out, codes, 1, 4);
+      write_spare_bit_block(out, codes, 5);
       return;
     case 4:
       write_plane(out, codes, 4, 0);
       return;
     case 3:
-      out += write_plane(out, codes, 2, 0);
-      write_plane(out, codes, 1, 2);
+      write_spare_bit_block(out, codes, 3);
       return;
     default:
       write_plane(out, codes, 2, 0);

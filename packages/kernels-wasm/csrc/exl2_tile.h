@@ -6,11 +6,11 @@
  * rows 2p and 2p + 1, lane 2c + (k % 2) for column c and row k. `i32x4.dot_i16x8_s` of a pair vector with
  * the broadcast activation pair (x[2p], x[2p + 1]) gives the four per-column partial sums.
  *
- * Codes are stored as bit planes of 16-bit lanes, so every plane decodes with lane shifts and masks:
- *   8 bits: [8]          6 bits: [4 low, 2 high]   5 bits: [4 low, 1 high]
- *   4 bits: [4]          3 bits: [2 low, 1 high]   2 bits: [2]
- * A plane of width w is w vectors; lane l of vector j holds the field of pair vectors (16 / w) * j + s at
- * bits w * s, for s = 0 .. 16 / w - 1. The planes follow each other in the order listed.
+ * Codes are stored in 16-bit lanes, so every pair vector decodes with lane shifts and masks. Widths 8,
+ * 4 and 2 fill a lane: lane l of vector j contains the code of pair vector (16 / w) * j + s at bits w * s.
+ * Width 6 is a 4-bit plane followed by a 2-bit plane of the high bits, laid out the same way. Widths 3
+ * and 5 put floor(16 / w) codes in bits 0..14 of each of the w vectors (pair vector 5j + s or 3j + s at
+ * bits w * s) and spread the 16th code over the spare bit 15: its bit j is bit 15 of vector j.
  */
 #ifndef MINICHAT_KERNELS_EXL2_TILE_H
 #define MINICHAT_KERNELS_EXL2_TILE_H
@@ -46,6 +46,19 @@ INLINE void load_planes(int32_t bits, const uint8_t* p, v128_t planes[8]) {
   }
 }
 
+/* Pair vector `pair` of a 3- or 5-bit block, whose last pair vector is spread over the spare bits. */
+INLINE v128_t decode_spare_bit_pair(int32_t bits, const v128_t planes[8], int pair) {
+  int per_vector = 16 / bits;
+  if (pair < PAIRS_PER_BLOCK - 1) {
+    return lane_field(planes[pair / per_vector], bits * (pair % per_vector), bits, 0);
+  }
+  v128_t code = lane_field(planes[0], 15, 1, 0);
+  for (int j = 1; j < bits; j++) {
+    code = wasm_v128_or(code, lane_field(planes[j], 15, 1, j));
+  }
+  return code;
+}
+
 /* Pair vector `pair` of a block (unsigned codes, zero point not removed). `bits` and `pair` are constants. */
 INLINE v128_t decode_pair(int32_t bits, const v128_t planes[8], int pair) {
   switch (bits) {
@@ -55,11 +68,11 @@ INLINE v128_t decode_pair(int32_t bits, const v128_t planes[8], int pair) {
       return wasm_v128_or(lane_field(planes[pair >> 2], 4 * (pair & 3), 4, 0),
                           lane_field(planes[4 + (pair >> 3)], 2 * (pair & 7), 2, 4));
     case 5:
-      return wasm_v128_or(lane_field(planes[pair >> 2], 4 * (pair & 3), 4, 0), lane_field(planes[4], pair, 1, 4));
+      return decode_spare_bit_pair(5, planes, pair);
     case 4:
       return lane_field(planes[pair >> 2], 4 * (pair & 3), 4, 0);
     case 3:
-      return wasm_v128_or(lane_field(planes[pair >> 3], 2 * (pair & 7), 2, 0), lane_field(planes[2], pair, 1, 2));
+      return decode_spare_bit_pair(3, planes, pair);
     default:
       return lane_field(planes[pair >> 3], 2 * (pair & 7), 2, 0);
   }

@@ -7,7 +7,7 @@ export function checkInteger(op: string, field: string, value: number, min: numb
   }
 }
 
-/** Throws a `BackendUsageError` unless `actual === expected`; `meaning` says what `expected` is. */
+/** Throws a `BackendUsageError` unless `actual === expected`; `meaning` describes `expected`. */
 export function checkEqual(
   op: string,
   field: string,
