@@ -154,6 +154,14 @@ describe('generate on converted stories260K', () => {
     expect(run.stdoutBytes.equals(Buffer.from(expected.text, 'utf8'))).toBe(true);
   });
 
+  test('prints the expected text on the wasm backend', async () => {
+    // The wasm backend loads its kernels from packages/kernels-wasm/dist, which `pnpm build` creates.
+    const run = await runCliProcess(['generate', '--model', f32Directory, ...greedy, '--backend', 'wasm']);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(expected.text);
+  });
+
   test('--json reports ids and usage', async () => {
     const run = await runCliProcess([
       'generate',
@@ -190,9 +198,10 @@ describe('generate on converted stories260K', () => {
     const reference = expected.ids.slice(1);
     let matching = 0;
     while (matching < ids.length && ids[matching] === reference[matching]) matching += 1;
-    // NOTE: 8-bit round-to-nearest codes change logits by about 1e-3, and the fp32 run has a
-    // top-2 logit gap of 0.004 at token 185, so an exact 200-token match is not guaranteed.
-    expect(matching).toBeGreaterThanOrEqual(20);
+    // NOTE: 8-bit round-to-nearest codes move the logits enough to flip a close greedy choice
+    // (the CPU backend matched the first 114 of 200 tokens when this was written), so only a
+    // long shared prefix is required, not the exact text.
+    expect(matching).toBeGreaterThanOrEqual(50);
     expect(ids).toHaveLength(200);
   });
 
