@@ -168,7 +168,18 @@ describe('errors', () => {
     const x = backend.createActivation(1, 4);
     backend.release(x);
     expect(() => backend.writeActivation(x, new Float32Array(4))).toThrow(/released/);
-    expect(() => backend.release(x)).toThrow(BackendUsageError);
+    expect(() => backend.release(x)).not.toThrow();
+  });
+
+  test('handle of another backend', async () => {
+    const other = await createWasmBackend({ threads: 1 });
+    try {
+      const foreign = other.createActivation(1, 4);
+      expect(() => backend.release(foreign)).toThrow(BackendUsageError);
+      expect(() => backend.add(foreign, foreign, foreign, 1)).toThrow(/created by this WebAssembly backend/);
+    } finally {
+      other.dispose();
+    }
   });
 
   test('EXL2 group with an invalid bit width', () => {

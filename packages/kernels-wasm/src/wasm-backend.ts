@@ -419,15 +419,16 @@ export class WasmBackendImpl implements WasmBackend {
 
   release(resource: BackendResource): void {
     const handle = resource as unknown as WasmResource;
-    if (handle.owner !== this.owner || !this.resources.has(handle)) {
+    if (handle.owner !== this.owner) {
       throw new BackendUsageError(
         'release',
         'resource',
         resource,
-        'expected a live handle created by this backend',
+        'expected a handle created by this backend',
       );
     }
-    this.free(handle);
+    // Releasing twice, or after dispose(), is a no-op, so cleanup paths need not track what is freed.
+    if (this.resources.has(handle)) this.free(handle);
   }
 
   async synchronize(): Promise<void> {
