@@ -254,3 +254,69 @@ describe('generate on converted stories260K', () => {
     expect(run.stderr).toContain('contextLength = 4096');
   });
 });
+
+describe('convert', () => {
+  test('converts an HF directory to 4-bit EXL2', async () => {
+    const out = join(await mkdtemp(join(tmpdir(), 'minichat-convert-')), 'stories260K-4bpw');
+    temporary.push(out);
+
+    const run = await runCliProcess([
+      'convert',
+      '--from',
+      'hf',
+      '--input',
+      f32Directory,
+      '--out',
+      out,
+      '--bits',
+      '4.0',
+    ]);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(`${out}\n`);
+    const inspect = await runCliProcess(['inspect', out, '--json']);
+    const report = JSON.parse(inspect.stdout);
+    expect(report.summary.format).toBe('exl2');
+    expect(report.summary.codeBits).toBeGreaterThanOrEqual(3.5);
+    expect(report.summary.codeBits).toBeLessThanOrEqual(4.5);
+    const generate = await runCliProcess([
+      'generate',
+      '--model',
+      out,
+      '--raw',
+      '--prompt',
+      '',
+      '--temperature',
+      '0',
+      '--max-tokens',
+      '20',
+      '--backend',
+      'cpu',
+      '--json',
+    ]);
+    expect(generate.code, generate.stderr).toBe(0);
+    expect(JSON.parse(generate.stdout).ids).toHaveLength(20);
+  });
+
+  test.each([
+    [['--from', 'gguf'], "Invalid value for --from: 'gguf'. Valid values: llama2c, hf."],
+    [
+      ['--from', 'llama2c', '--checkpoint', 'a.bin', '--tokenizer', 'b.bin', '--out', 'x', '--bits', '4'],
+      '--bits and --head-bits apply only to --format exl2, not f32.',
+    ],
+    [
+      ['--from', 'hf', '--input', 'in', '--out', 'x', '--format', 'f32'],
+      "Invalid value for --format: 'f32'. Valid values: f16, exl2.",
+    ],
+    [
+      ['--from', 'hf', '--input', 'in', '--out', 'x', '--head-bits', '4'],
+      "Invalid value for --head-bits: '4'. Valid values: 6, 8.",
+    ],
+    [['--from', 'hf', '--out', 'x'], 'Missing required option --input.'],
+  ])('rejects %j', async (args, message) => {
+    const run = await runCliProcess(['convert', ...args]);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`error: ${message}`);
+  });
+});

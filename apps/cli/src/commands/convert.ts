@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { convertLlama2c } from '@minichat/exl2-format/node';
+import { convertHf, convertLlama2c } from '@minichat/exl2-format/node';
 import type { CommandSpec } from '../args/command.js';
 import {
   choiceOption,
@@ -8,7 +8,7 @@ import {
   requiredStringOption,
   stringOption,
 } from '../args/options.js';
-import { CliError, ExitCode, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { formatBytes, formatSeconds } from '../progress.js';
 
 /** Source formats `convert` reads. */
@@ -130,12 +130,22 @@ export const convertCommand: CommandSpec = {
         );
       }
       const input = resolve(context.io.cwd, requiredStringOption(args, 'input'));
-      // NOTE: @minichat/exl2-format has no HF safetensors converter yet, so --from hf stops here
-      // with a clear error instead of converting.
-      throw new CliError(
-        `Converting HF models (${input}) is not available in this build yet: @minichat/exl2-format has no HF converter.`,
-        ExitCode.failure,
-      );
+      context.log.info(`Converting HF model ${input} to ${format} in ${outDir}`);
+      const bar = context.log.progress({ label: 'Tensors', total: undefined, unit: 'items' });
+      try {
+        result = await convertHf({
+          input,
+          outDir,
+          format,
+          ...exl2,
+          onProgress: (event) => bar.update(event.index + 1, event.count),
+          signal: context.signal,
+        });
+      } catch (error) {
+        bar.clear();
+        throw error;
+      }
+      bar.finish();
     }
 
     const seconds = (performance.now() - started) / 1000;
