@@ -2,30 +2,36 @@ import { type Kernel, WGSL_WORKGROUP_INDEX, wgslHeader } from '../../gpu/kernel.
 
 /** Spec of {@link denseMatmulKernel}. */
 export interface DenseMatmulSpec {
-  /** Weight storage: f32 values, or fp16 pairs packed in 32-bit words. */
+  /** Weight storage: f32 values, or fp16 pairs of adjacent output features packed in 32-bit words. */
   dtype: 'f32' | 'f16';
   /** Activation rows that share each weight read (1 for decode, more for prefill). */
   rowTile: number;
+  /** Invocations per column, each summing every `slices`-th input feature: 1 to 8. */
+  slices: number;
 }
 
-/** Invocations per workgroup; together they walk one weight row (one output feature). */
-export const DENSE_WORKGROUP_SIZE = 64;
+/** Weight words (columns) per workgroup; adjacent invocations read adjacent words of a weight row. */
+export const DENSE_COLUMNS_PER_WORKGROUP = 32;
+/** Most invocations per column. */
+export const DENSE_MAX_SLICES = 8;
 
 /**
- * Unquantized product with weights in PyTorch orientation, `y[m, n] = Σ_k x[m, k] · W[n, k]`.
- * One workgroup computes one output feature for `rowTile` rows: its invocations read adjacent words of
- * the weight row (coalesced) and the partial sums are reduced in workgroup memory. fp16 weights are
- * widened with `unpack2x16float` and multiplied in f32.
+ * Unquantized product on weights transposed at upload to input-major `[K, N]`, `y[m, n] = Σ_k x[m, k] ·
+ * W[k, n]`, with the same shape as the EXL2 kernel: an invocation owns one weight word column (one
+ * output feature for f32, two for fp16) and one of up to 8 slices of K; slices are summed in workgroup
+ * memory, so each workgroup meets a single barrier. fp16 weights are widened with `unpack2x16float`.
  */
 export const denseMatmulKernel: Kernel<DenseMatmulSpec> = {
   name: 'dense-matmul',
   bindings: () => ['read', 'read', 'read_write'],
   wgsl(spec) {
     const tile = spec.rowTile;
-    const size = DENSE_WORKGROUP_SIZE;
+    const cols = DENSE_COLUMNS_PER_WORKGROUP;
+    const slices = spec.slices;
+    const half = spec.dtype === 'f16';
     const bindings = [
       { name: 'x', access: 'read' as const, type: 'array<f32>' },
-      { name: 'weight', access: 'read' as const, type: spec.dtype === 'f32' ? 'array<f32>' : 'array<u32>' },
+      { name: 'weight', access: 'read' as const, type: half ? 'array<u32>' : 'array<f32>' },
       { name: 'result', access: 'read_write' as const, type: 'array<f32>' },
     ];
     const fields = [
@@ -34,60 +40,64 @@ export const denseMatmulKernel: Kernel<DenseMatmulSpec> = {
       '  outCols: u32,',
       '  colOffset: u32,',
       '  partCols: u32,',
-      '  rowWords: u32,',
+      '  stride: u32,',
+      '  columnGroups: u32,',
     ].join('\n');
-    const body =
-      spec.dtype === 'f32'
-        ? `    for (var k = lid; k < params.inFeatures; k += ${size}u) {
-      let w = weight[wBase + k];
-      for (var r = 0u; r < ${tile}u; r++) {
-        acc[r] += w * x[xRow[r] + k];
-      }
-    }`
-        : `    for (var word = lid; word < params.rowWords; word += ${size}u) {
-      let w = unpack2x16float(weight[wBase + word]);
-      let k = 2u * word;
-      let hasSecond = k + 1u < params.inFeatures;
-      for (var r = 0u; r < ${tile}u; r++) {
-        let second = select(0.0, x[xRow[r] + min(k + 1u, params.inFeatures - 1u)], hasSecond);
-        acc[r] += w.x * x[xRow[r] + k] + w.y * second;
-      }
-    }`;
+    const accType = half ? 'vec2<f32>' : 'f32';
+    const load = half
+      ? 'unpack2x16float(weight[k * params.stride + word])'
+      : 'weight[k * params.stride + word]';
+    const write = half
+      ? `      let first = 2u * word;
+      result[row * params.outCols + params.colOffset + first] = sum.x;
+      if (first + 1u < params.partCols) {
+        result[row * params.outCols + params.colOffset + first + 1u] = sum.y;
+      }`
+      : '      result[row * params.outCols + params.colOffset + word] = sum;';
     return `${wgslHeader(fields, bindings)}
 ${WGSL_WORKGROUP_INDEX}
 
-var<workgroup> partial: array<f32, ${size * tile}>;
+var<workgroup> partial: array<${accType}, ${cols * slices * tile}>;
 
-@compute @workgroup_size(${size})
+@compute @workgroup_size(${cols}, ${slices})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
+        @builtin(local_invocation_id) lid: vec3<u32>) {
   let linear = workgroupIndex(wid, groups);
-  let n = linear % params.partCols;
-  let rowBase = (linear / params.partCols) * ${tile}u;
-  if (rowBase >= params.rows) {
-    return;
-  }
+  let columnGroup = linear % params.columnGroups;
+  let rowBase = (linear / params.columnGroups) * ${tile}u;
+  let word = columnGroup * ${cols}u + lid.x;
+  let slice = lid.y;
+  let inRange = word < params.stride && rowBase < params.rows;
   var xRow: array<u32, ${tile}>;
+  var acc: array<${accType}, ${tile}>;
   for (var r = 0u; r < ${tile}u; r++) {
     xRow[r] = min(rowBase + r, params.rows - 1u) * params.inFeatures;
+    acc[r] = ${accType}(0.0);
   }
-  let wBase = n * params.rowWords;
-  var acc: array<f32, ${tile}>;
-${body}
-  for (var r = 0u; r < ${tile}u; r++) {
-    partial[r * ${size}u + lid] = acc[r];
-  }
-  workgroupBarrier();
-  for (var stride = ${size / 2}u; stride > 0u; stride >>= 1u) {
-    if (lid < stride) {
+  if (inRange) {
+    for (var k = slice; k < params.inFeatures; k += ${slices}u) {
+      let w = ${load};
       for (var r = 0u; r < ${tile}u; r++) {
-        partial[r * ${size}u + lid] += partial[r * ${size}u + lid + stride];
+        acc[r] += w * x[xRow[r] + k];
       }
     }
-    workgroupBarrier();
   }
-  if (lid < ${tile}u && rowBase + lid < params.rows) {
-    result[(rowBase + lid) * params.outCols + params.colOffset + n] = partial[lid * ${size}u];
+  for (var r = 0u; r < ${tile}u; r++) {
+    partial[(r * ${slices}u + slice) * ${cols}u + lid.x] = acc[r];
+  }
+  workgroupBarrier();
+  if (slice != 0u || !inRange) {
+    return;
+  }
+  for (var r = 0u; r < ${tile}u; r++) {
+    let row = rowBase + r;
+    if (row < params.rows) {
+      var sum = ${accType}(0.0);
+      for (var s = 0u; s < ${slices}u; s++) {
+        sum += partial[(r * ${slices}u + s) * ${cols}u + lid.x];
+      }
+${write}
+    }
   }
 }
 `;
