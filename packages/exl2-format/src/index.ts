@@ -11,6 +11,36 @@ export {
   parseLlamaConfig,
   SUPPORTED_ARCHITECTURES,
 } from './config.js';
+export {
+  type LlamaShape,
+  type LlamaTensorShape,
+  llamaConfigJson,
+  llamaTensorShapes,
+} from './convert/hf-config.js';
+export {
+  type Llama2cArray,
+  type Llama2cCheckpoint,
+  type Llama2cHeader,
+  type Llama2cLayout,
+  llama2cLayout,
+  openLlama2cCheckpoint,
+  parseLlama2cHeader,
+  permuteRopeRows,
+} from './convert/llama2c-checkpoint.js';
+export {
+  buildMinichatLikeTokenizer,
+  MINICHAT_CHINESE_PIECES,
+  MINICHAT_VOCAB_SIZE,
+} from './convert/minichat-tokenizer.js';
+export {
+  type Exl2OutputOptions,
+  layerPlan,
+  type OutputFormat,
+  sortTensorsForAlignment,
+  type WeightSource,
+  weightsToTensors,
+} from './convert/model-weights.js';
+export { NormalRandom } from './convert/random.js';
 export { DTYPE_BYTES, type SafetensorsDtype } from './dtype.js';
 export {
   ByteSourceError,

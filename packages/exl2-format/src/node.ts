@@ -3,8 +3,6 @@
  * @packageDocumentation
  */
 
-export type { LlamaShape } from './convert/hf-config.js';
-export type { Exl2OutputOptions, OutputFormat } from './convert/model-weights.js';
 export { type ConvertHfOptions, convertHf } from './node/convert-hf.js';
 export {
   type ConvertLlama2cOptions,

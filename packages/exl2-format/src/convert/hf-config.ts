@@ -49,12 +49,22 @@ export function llamaConfigJson(
   };
 }
 
+/** One tensor of an HF LLaMA checkpoint. */
+export interface LlamaTensorShape {
+  /** HF tensor name. */
+  name: string;
+  /** PyTorch shape. */
+  shape: number[];
+  /** Whether it is the weight of a linear layer. */
+  linear: boolean;
+}
+
 /** Lists the HF tensor names and PyTorch shapes of a LLaMA model, in the order converters write them. */
-export function llamaTensorShapes(shape: LlamaShape): { name: string; shape: number[]; linear: boolean }[] {
+export function llamaTensorShapes(shape: LlamaShape): LlamaTensorShape[] {
   const headDim = shape.hiddenSize / shape.numAttentionHeads;
   const kvDim = headDim * shape.numKeyValueHeads;
   const h = shape.hiddenSize;
-  const list: { name: string; shape: number[]; linear: boolean }[] = [
+  const list: LlamaTensorShape[] = [
     { name: 'model.embed_tokens.weight', shape: [shape.vocabSize, h], linear: false },
   ];
   for (let layer = 0; layer < shape.numHiddenLayers; layer++) {

@@ -114,8 +114,16 @@ export function parseLlama2cHeader(bytes: Uint8Array, fileName = 'checkpoint'): 
   };
 }
 
+/** The arrays of a legacy checkpoint and the file size they imply. */
+export interface Llama2cLayout {
+  /** Arrays in file order. */
+  arrays: Llama2cArray[];
+  /** Exact file size in bytes. */
+  fileSize: number;
+}
+
 /** Lists the arrays of a legacy checkpoint in file order and returns the file size they imply. */
-export function llama2cLayout(header: Llama2cHeader): { arrays: Llama2cArray[]; fileSize: number } {
+export function llama2cLayout(header: Llama2cHeader): Llama2cLayout {
   const { dim, hiddenDim, nLayers: L, nHeads, nKvHeads, vocabSize, seqLen } = header;
   const kvDim = (dim * nKvHeads) / nHeads;
   const headSize = dim / nHeads;

@@ -1,3 +1,4 @@
+import { DTYPE_BYTES } from '../dtype.js';
 import { InvalidOptionError } from '../errors.js';
 import { type Exl2PlanEntry, headPlan, planForBits, planGroups } from '../exl2/plan.js';
 import { exl2TensorsToWrite, type QuantizeExl2Options, quantizeExl2 } from '../exl2/quantize.js';
@@ -74,7 +75,19 @@ export function weightsToTensors(
       },
     });
   }
-  return entries;
+  return sortTensorsForAlignment(entries);
+}
+
+/**
+ * Orders tensors by element size, widest first and otherwise keeping their order, so that every
+ * tensor starts at a multiple of its element size when written back to back. The safetensors
+ * reference writer orders tensors the same way, and readers that map tensors in place rely on it.
+ */
+export function sortTensorsForAlignment(tensors: readonly TensorToWrite[]): TensorToWrite[] {
+  return tensors
+    .map((tensor, index) => ({ tensor, index }))
+    .sort((a, b) => DTYPE_BYTES[b.tensor.dtype] - DTYPE_BYTES[a.tensor.dtype] || a.index - b.index)
+    .map(({ tensor }) => tensor);
 }
 
 function lazyExl2Entries(source: WeightSource, options: Exl2OutputOptions): TensorToWrite[] {
@@ -93,8 +106,9 @@ function lazyExl2Entries(source: WeightSource, options: Exl2OutputOptions): Tens
     q_weight: [qRows, padded],
   };
 
+  // The writer asks for the large I32 tensors of every layer before the small 2-byte ones (see
+  // sortTensorsForAlignment), so each entry leaves the map as soon as it is written.
   let pending: Promise<Map<string, TensorToWrite>> | undefined;
-  let remaining = Object.keys(shapes).length;
   const quantized = () => {
     pending ??= (async () => {
       const weight = await source.read();
@@ -112,9 +126,10 @@ function lazyExl2Entries(source: WeightSource, options: Exl2OutputOptions): Tens
     dtype: EXL2_TENSOR_DTYPES[suffix as keyof typeof EXL2_TENSOR_DTYPES],
     shape,
     data: async () => {
-      const entry = (await quantized()).get(`${prefix}.${suffix}`)!;
-      remaining--;
-      if (remaining === 0) pending = undefined;
+      const entries = await quantized();
+      const name = `${prefix}.${suffix}`;
+      const entry = entries.get(name)!;
+      entries.delete(name);
       return entry.data as ArrayBufferView;
     },
   }));

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LlamaShape } from '../convert/hf-config.js';
 import { buildMinichatLikeTokenizer } from '../convert/minichat-tokenizer.js';
 import { NormalRandom } from '../convert/random.js';
+import { DTYPE_BYTES } from '../dtype.js';
 import { openModel } from '../model/open-model.js';
 import { loadSentencePiece } from '../test-utils/sentencepiece.js';
 import { directoryFiles } from './directory-files.js';
@@ -49,6 +50,10 @@ describe('generateSyntheticModel', () => {
     expect(summary.codeBits).toBe(4);
     expect(summary.headBits).toBe(8);
     expect(model.linear('lm_head')).toMatchObject({ outFeatures: 500, paddedOutFeatures: 512 });
+    for (const name of model.tensorNames()) {
+      const info = model.tensorInfo(name);
+      expect(info.byteOffset % DTYPE_BYTES[info.dtype], `${name} is not aligned`).toBe(0);
+    }
     const norm = (await model.readDense('model.norm.weight')).data;
     expect(norm.reduce((sum, value) => sum + value, 0) / norm.length).toBeCloseTo(1, 2);
     await model.close();
