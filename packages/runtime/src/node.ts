@@ -12,7 +12,7 @@ export type LoadModelFromDirectoryOptions = Omit<LoadModelOptions, 'source'>;
 
 /**
  * Opens a model directory (config.json, safetensors weights, tokenizer files), loads it onto the backend
- * and closes the files again; the returned model holds no file handles.
+ * and closes the files again, so the returned model keeps no file handles open.
  *
  * @example
  * ```ts

@@ -20,7 +20,7 @@ export interface ChatSessionOptions {
   renderOptions?: Omit<RenderOptions, 'addGenerationPrompt'>;
   /** Sampling of every reply, unless a `send` call overrides it. Default: temperature 1, no filters. */
   sampling?: SamplingOptions;
-  /** Most tokens per reply, unless a `send` call overrides it. Default 512. */
+  /** Maximum tokens per reply, unless a `send` call overrides it. Default 512. */
   maxTokens?: number;
   /** Earlier messages to start from. Default none. */
   messages?: readonly ChatMessage[];
@@ -30,7 +30,7 @@ export interface ChatSessionOptions {
 export interface ChatSendOptions {
   /** Sampling of this reply. Default: the session's. */
   sampling?: SamplingOptions;
-  /** Most tokens of this reply. Default: the session's. */
+  /** Maximum tokens of this reply. Default: the session's. */
   maxTokens?: number;
   /** Extra stop strings besides the template's. Default none. */
   stop?: readonly string[];
@@ -43,7 +43,7 @@ export const DEFAULT_CHAT_MAX_TOKENS = 512;
 
 /**
  * A multi-turn conversation with a model. Each turn renders the whole conversation through the chat
- * template; the model's KV cache still holds the previous turns, so only the new text is computed.
+ * template. The model's KV cache still contains the previous turns, so only the new text is computed.
  * When the conversation no longer fits the context window (with room for a reply), the oldest turns
  * are left out of the prompt, keeping the system prompt.
  */

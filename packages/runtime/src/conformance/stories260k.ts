@@ -28,7 +28,7 @@ export async function readStories260kExpected(fixturesDir: string): Promise<Stor
   return { tokens: greedy.expected_token_ids.slice(1), text: greedy.expected_text };
 }
 
-/** How the stories260K checkpoint is converted before loading. */
+/** Storage format of the converted stories260K weights. */
 export type Stories260kFormat = 'f32' | 'f16' | 'exl2-8bit';
 
 /**

@@ -28,8 +28,8 @@ export class InferenceEngine {
   }
 
   /**
-   * Brings the cache to hold `tokens` and leaves the logits of the last one ready. Only the part after
-   * the longest prefix shared with the cache is computed, in chunks; at least the last token always is,
+   * Brings the cache to contain `tokens` and leaves the logits of the last one ready. Only the part after
+   * the longest prefix shared with the cache is computed, in chunks. The last token is always computed,
    * because its logits are needed. The abort signal is checked before each chunk, and the cache record
    * grows only after a chunk is recorded, so an abort leaves a consistent, reusable cache.
    *

@@ -1,6 +1,6 @@
 import type { TokenLogprob } from '../sampler/sampler.js';
 
-/** Why a generation ended. */
+/** Reason a generation ended. */
 export type FinishReason =
   /** An end-of-sequence token or a stop string was produced. */
   | 'stop'
@@ -29,6 +29,7 @@ export interface GenerationUsage {
 
 /** A token was produced. */
 export interface TokenEvent {
+  /** Discriminant. */
   type: 'token';
   /** Token id. */
   token: number;
@@ -40,6 +41,7 @@ export interface TokenEvent {
 
 /** New output text. Deltas never split a UTF-8 character and never contain part of a stop string. */
 export interface TextEvent {
+  /** Discriminant. */
   type: 'text';
   /** The text to append. */
   text: string;
@@ -47,8 +49,9 @@ export interface TextEvent {
 
 /** The last event of every generation. */
 export interface FinishEvent {
+  /** Discriminant. */
   type: 'finish';
-  /** Why generation ended. */
+  /** Reason generation ended. */
   reason: FinishReason;
   /** The whole output text (without a stop string that ended it). */
   text: string;

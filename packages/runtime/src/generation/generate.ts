@@ -15,7 +15,7 @@ export interface GenerateOptions {
   prompt?: string | readonly PromptPart[];
   /** Prompt token ids, used as given (include BOS yourself). */
   promptTokens?: readonly number[];
-  /** Most tokens to produce. Default: until the context window is full. */
+  /** Maximum tokens to produce. Default: until the context window is full. */
   maxTokens?: number;
   /** Sampling settings. Default: temperature 1 and no filters. */
   sampling?: SamplingOptions;
@@ -33,7 +33,7 @@ export interface GenerateOptions {
   stripLeadingSpace?: boolean;
 }
 
-/** What {@link runGeneration} needs from the model. */
+/** Model parts that {@link runGeneration} uses. */
 export interface GenerationContext {
   engine: InferenceEngine;
   tokenizer: Tokenizer;
@@ -86,7 +86,7 @@ export function preparePrompt(context: GenerationContext, options: GenerateOptio
 
 /**
  * Generates tokens after `promptTokens`, yielding token and text events and one finish event. The caller
- * holds the engine for the whole run.
+ * must keep other generations off the engine for the whole run.
  */
 export async function* runGeneration(
   context: GenerationContext,

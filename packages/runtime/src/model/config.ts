@@ -24,7 +24,7 @@ export interface ModelConfig {
   rmsNormEps: number;
   /** RoPE base. */
   ropeTheta: number;
-  /** Longest context the model was trained for; also the longest it may be run with. */
+  /** Maximum context length the model was trained for, and the maximum it may run with. */
   maxPositionEmbeddings: number;
   /** Rows of the embedding and of the logits. */
   vocabSize: number;
@@ -113,8 +113,8 @@ export function validateModelConfig(config: LlamaConfig): ModelConfig {
   }
   const slidingWindow = raw.sliding_window;
   if (typeof slidingWindow === 'number' && slidingWindow < config.maxPositionEmbeddings) {
-    // NOTE: sliding-window attention is not implemented; runs shorter than the window are exact, so the
-    // context is capped at the window instead of rejecting the model.
+    // NOTE: sliding-window attention is not implemented. Runs no longer than the window are exact, so
+    // the context is capped at the window instead of rejecting the model.
     return { ...pick(config), maxPositionEmbeddings: slidingWindow };
   }
   return pick(config);

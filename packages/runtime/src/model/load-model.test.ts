@@ -42,7 +42,7 @@ function countingBackend(): { backend: Backend; live: () => number } {
   return { backend, live: () => live };
 }
 
-/** A reader whose config.json says something else than its weights. */
+/** A reader whose config.json disagrees with its weights. */
 function withConfig(reader: ModelReader, change: Partial<LlamaConfig>): ModelReader {
   return new Proxy(reader, {
     get(target, property, receiver) {

@@ -25,7 +25,7 @@ export interface LoadModelOptions {
   /** Tokenizer to use. Default: the `tokenizer.model` or llama2.c `tokenizer.bin` beside the model. */
   tokenizer?: Tokenizer;
   /**
-   * Positions the KV cache holds (prompt plus output). Default: the model's `max_position_embeddings`.
+   * Positions in the KV cache (prompt plus output). Default: the model's `max_position_embeddings`.
    * The cache takes `2 * layers * contextLength * numKvHeads * headDim` values.
    */
   contextLength?: number;

@@ -36,7 +36,7 @@ export interface ModelWeights {
   resources: BackendResource[];
 }
 
-/** Progress of {@link loadModelWeights}, reported after each tensor or layer reaches the backend. */
+/** Progress of model loading, reported after each tensor or EXL2 layer reaches the backend. */
 export interface LoadProgress {
   /** Name of the tensor or layer prefix just uploaded. */
   tensor: string;
@@ -46,7 +46,7 @@ export interface LoadProgress {
   totalBytes: number;
 }
 
-/** How dense weights are kept on the backend. */
+/** Storage type of dense weights on the backend; `auto` keeps the file's precision. */
 export type DenseWeightDType = 'auto' | 'f32' | 'f16';
 
 /** Options of {@link loadModelWeights}. */
@@ -70,9 +70,9 @@ const LAYER_LINEARS = [
 ] as const;
 
 /**
- * Streams a model's weights from the reader to the backend one tensor (or EXL2 layer) at a time, so the
- * host never holds more than one layer's file bytes besides what the backend keeps. On failure or abort
- * every handle uploaded so far is released.
+ * Streams a model's weights from the reader to the backend one tensor (or EXL2 layer) at a time, so
+ * host memory contains at most one layer's file bytes besides what the backend keeps. On failure or
+ * abort, every handle uploaded so far is released.
  */
 export async function loadModelWeights(
   reader: ModelReader,

@@ -32,22 +32,35 @@ export interface SamplingOptions {
 
 /** {@link SamplingOptions} with defaults applied and values checked. */
 export interface ResolvedSamplingOptions {
+  /** See {@link SamplingOptions.temperature}. */
   temperature: number;
+  /** See {@link SamplingOptions.topK}. */
   topK: number;
+  /** See {@link SamplingOptions.topP}. */
   topP: number;
+  /** See {@link SamplingOptions.minP}. */
   minP: number;
+  /** See {@link SamplingOptions.typicalP}. */
   typicalP: number;
+  /** See {@link SamplingOptions.repetitionPenalty}. */
   repetitionPenalty: number;
+  /** See {@link SamplingOptions.presencePenalty}. */
   presencePenalty: number;
+  /** See {@link SamplingOptions.frequencyPenalty}. */
   frequencyPenalty: number;
+  /** See {@link SamplingOptions.penaltyWindow}. */
   penaltyWindow: number;
+  /** Bias per token id; empty when none was given. */
   logitBias: ReadonlyMap<number, number>;
+  /** The seed in use, drawn at random when none was given. */
   seed: number;
+  /** See {@link SamplingOptions.logprobs}. */
   logprobs: boolean;
+  /** See {@link SamplingOptions.topLogprobs}. */
   topLogprobs: number;
 }
 
-/** The most alternatives {@link SamplingOptions.topLogprobs} may ask for (the OpenAI API's limit). */
+/** Maximum of {@link SamplingOptions.topLogprobs}, the same limit as the OpenAI API's `top_logprobs`. */
 export const MAX_TOP_LOGPROBS = 20;
 
 /**

@@ -80,7 +80,7 @@ describe('sampler warpers', () => {
     // History [0, 0, 1]: id 0 loses 0.5 + 2 * 0.25 = 1, id 1 loses 0.75, giving [1, 1.15, 1.2].
     const options = { temperature: 0, presencePenalty: 0.5, frequencyPenalty: 0.25 };
     expect(draw(options, 0, [0, 0, 1], values)).toBe(2);
-    // A window of 1 sees only id 1: [2, 1.15, 1.2].
+    // A window of 1 covers only id 1: [2, 1.15, 1.2].
     expect(draw({ ...options, penaltyWindow: 1 }, 0, [0, 0, 1], values)).toBe(0);
   });
 

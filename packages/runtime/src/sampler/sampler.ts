@@ -51,12 +51,12 @@ export interface Sampler {
 }
 
 /**
- * Creates a sampler. The pipeline: logit bias, then repetition, presence and frequency penalties over the
- * last `penaltyWindow` tokens, then (unless greedy) `softmax(logits / temperature)` and the filters
- * top-k, top-p, typical-p and min-p, which all read that one distribution, then a draw with one seeded
- * uniform number: the first kept token, in descending-probability order, whose cumulative probability
- * exceeds `uniform * kept probability`. With temperature 0 the lowest id of the highest processed logit
- * wins. For the same seed this draws exactly what a backend's `sample()` draws.
+ * Creates a sampler. It applies the logit bias, then repetition, presence and frequency penalties over
+ * the last `penaltyWindow` tokens. Unless greedy, it computes `softmax(logits / temperature)` and applies
+ * the filters top-k, top-p, typical-p and min-p, which all read that one distribution. The draw takes
+ * one seeded uniform number and returns the first kept token, in descending-probability order, whose
+ * cumulative probability exceeds `uniform * kept probability`. With temperature 0 the lowest id of the
+ * highest processed logit wins. For the same seed this draws exactly what a backend's `sample()` draws.
  *
  * @throws {@link InvalidOptionError} for an invalid option
  */

@@ -25,7 +25,7 @@ export function attentionRows(
   const values = cache.values[layer]!;
   const isHalf = cache.spec.dtype === 'f16';
 
-  // Store first, so a query row sees the earlier rows of the same chunk.
+  // Store first, so a query row attends to the earlier rows of the same chunk.
   for (let r = 0; r < rows; r++) {
     const dst = (startPosition + r) * kvDim;
     for (let i = 0; i < kvDim; i++) {

@@ -33,8 +33,8 @@ interface GroupPass {
 
 /**
  * Computes `out[r] = x[r] @ W` for `rows` rows straight from the packed codes (fused dequantization; W is
- * never materialized). For each group, the raw integer codes are dotted with the permuted inputs; the zero
- * point and the per-column scale are applied once per group and column:
+ * never materialized). For each group, the raw integer codes are dotted with the permuted inputs. The zero
+ * point and the per-column scale are then applied once per group and column, because
  * `sum_j x_j * (c_j - z) * s = s * (sum_j x_j * c_j - z * sum_j x_j)`.
  *
  * `x` is `[rows, xStride]` with the first `inFeatures` columns used; `out` is `[rows, outStride]`.
@@ -74,8 +74,8 @@ export function exl2Matmul(
     const { bits, rowStart, qRowStart } = group;
     pass.sums.fill(0);
 
-    // Whole words go through a loop unrolled for the width; a partial last word (only possible in the
-    // final group of a layer whose input size is not word-aligned) goes through the bit-stream loop.
+    // Whole words go through a loop unrolled for the width. A partial last word goes through the
+    // bit-stream loop; only the final group of a layer whose input size is not word-aligned has one.
     let doneRows = 0;
     let doneWordRows = 0;
     if (bits === 4 || bits === 8 || bits === 2) {
@@ -178,10 +178,10 @@ function accumulate8Bit(pass: GroupPass, qRowStart: number, wordRows: number, ro
 }
 
 /**
- * Thirty-two 3-bit codes per block of three words. Each word row is handled on its own: code 10 keeps
- * its low 2 bits at the top of word 0 and its high bit at the bottom of word 1, and code 21 keeps its
- * low bit at the top of word 1 and its high 2 bits at the bottom of word 2. Because the dot product is
- * linear in the code, a high part counts with its input times 4 (or 2).
+ * Thirty-two 3-bit codes per block of three words, one word row at a time. Code 10 has its low 2 bits at
+ * the top of word 0 and its high bit at the bottom of word 1. Code 21 has its low bit at the top of word 1
+ * and its high 2 bits at the bottom of word 2. Because the dot product is linear in the code, a high
+ * part counts with its input times 4 (or 2).
  */
 function accumulate3Bit(pass: GroupPass, qRowStart: number, blocks: number, rowStart: number): void {
   const { qWeight, paddedOutFeatures, outFeatures, x, inFeatures, rows, sums } = pass;
@@ -508,7 +508,7 @@ function accumulate2Bit(pass: GroupPass, qRowStart: number, wordRows: number, ro
 
 /**
  * How the codes of one block (the fewest whole words that hold whole codes: `lcm(bits, 32)` bits) lie in
- * its words, as steps in code order. A run is `count` codes inside one word starting at `shift`; a
+ * its words, as steps in code order. A run is `count` codes inside one word starting at `shift`. A
  * straddling code takes the top `32 - shift` bits of one word and its remaining bits from the next.
  */
 interface BlockLayout {
@@ -523,7 +523,10 @@ const blockLayouts = new Map<number, BlockLayout>();
 function blockLayout(bits: number): BlockLayout {
   let layout = blockLayouts.get(bits);
   if (layout !== undefined) return layout;
-  const wordsPerBlock = bits === 3 || bits === 6 ? 3 : bits === 5 ? 5 : 1;
+  // lcm(bits, 32) / 32 words: 3 for 3 and 6 bits, 5 for 5 bits, 1 for 2, 4 and 8 bits.
+  let wordsPerBlock = 1;
+  if (bits === 3 || bits === 6) wordsPerBlock = 3;
+  if (bits === 5) wordsPerBlock = 5;
   const codesPerBlock = (wordsPerBlock * 32) / bits;
   const steps: number[] = [];
   for (let i = 0; i < codesPerBlock; ) {
