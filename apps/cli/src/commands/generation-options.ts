@@ -75,7 +75,8 @@ export const samplingOptions: OptionSpecs = {
   'repetition-penalty': {
     type: 'string',
     valueName: 'R',
-    description: 'Divide the logits of tokens already in the context by R (> 0); 1 disables.',
+    description:
+      'Penalize tokens among the last 64 of the context: positive logits are divided by R (> 0), negative ones multiplied; 1 disables.',
     defaultText: "the model's, else 1",
   },
   seed: {
