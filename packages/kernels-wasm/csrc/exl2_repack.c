@@ -2,7 +2,7 @@
  * Repacks one EXL2 group from the file layout into the tile layout of exl2_tile.h.
  *
  * File layout: column n of the group is an LSB-first bit stream that starts at bit 0 of word row 0 and
- * runs down the word rows of that column; stored row j has its code at stream bits [j * b, j * b + b).
+ * runs down the word rows of that column. Stored row j has its code at stream bits [j * b, j * b + b).
  */
 #include "exl2_tile.h"
 

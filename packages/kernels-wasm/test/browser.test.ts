@@ -54,7 +54,7 @@ describe.skipIf(!hasChromium || process.env.MINICHAT_SKIP_BROWSER === '1')('brow
     };
     server = createServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-      // Cross-origin isolation (and so SharedArrayBuffer) only where the page asks for it.
+      // Cross-origin isolation, and so SharedArrayBuffer, only where the page URL requests it.
       const isolated =
         url.searchParams.get('isolated') === '1' || request.headers.referer?.includes('isolated=1');
       const headers: Record<string, string> = isolated
