@@ -9,7 +9,7 @@ const engineErrorMarker = Symbol.for('@minichat/engine/error');
 export interface OpenAIErrorBody {
   /** The error. */
   error: {
-    /** What failed and what to do. */
+    /** Description of the failure and the fix. */
     message: string;
     /** Error category, such as `invalid_request_error`. */
     type: string;
@@ -22,7 +22,7 @@ export interface OpenAIErrorBody {
 
 /** Fields of an {@link EngineError} besides its message. */
 export interface EngineErrorDetails {
-  /** HTTP status the server answers with. */
+  /** HTTP status of the server's response. */
   status: number;
   /** OpenAI error type. */
   type: string;
@@ -38,7 +38,7 @@ export interface EngineErrorDetails {
 export class EngineError extends Error {
   /** Marker that survives copies of the package (see {@link EngineError.isInstance}). */
   readonly [engineErrorMarker] = true;
-  /** HTTP status the server answers with. */
+  /** HTTP status of the server's response. */
   readonly status: number;
   /** OpenAI error type, such as `invalid_request_error`. */
   readonly type: string;
@@ -67,7 +67,7 @@ export class EngineError extends Error {
   }
 }
 
-/** A request that is malformed or asks for something the engine does not support (HTTP 400). */
+/** A request that is malformed or requests something the engine does not support (HTTP 400). */
 export class InvalidRequestError extends EngineError {
   constructor(message: string, param: string | null, code: string, options?: { cause?: unknown }) {
     super(message, { status: 400, type: 'invalid_request_error', code, param, cause: options?.cause });
@@ -171,7 +171,7 @@ export class QueueFullError extends EngineError {
 
 /** A queued request waited longer than the engine allows (HTTP 503, code `queue_timeout`). */
 export class QueueTimeoutError extends EngineError {
-  /** How long the request waited, in milliseconds. */
+  /** Time the request waited, in milliseconds. */
   readonly waitedMs: number;
 
   constructor(waitedMs: number) {
@@ -200,7 +200,8 @@ export class EngineClosedError extends EngineError {
 /** The caller aborted the request through its `AbortSignal`. */
 export class RequestAbortedError extends EngineError {
   constructor(options?: { cause?: unknown }) {
-    // 499 is the status nginx logs for a client that closed the connection; no response is sent for it.
+    // 499 is the status nginx logs for a client that closed the connection. It appears in logs only,
+    // because the server sends 503 for a request that its own shutdown aborted.
     super('The request was aborted by the caller.', {
       status: 499,
       type: 'request_aborted',

@@ -31,6 +31,13 @@ export {
   UnsupportedParameterError,
 } from './errors.js';
 export * from './limits.js';
-export { type LogEntry, type Logger, type LogLevel, type RequestStats, statsToLogFields } from './log.js';
+export {
+  type LogEntry,
+  type Logger,
+  type LogLevel,
+  logLevel,
+  type RequestStats,
+  statsToLogFields,
+} from './log.js';
 export type * from './openai-types.js';
 export { formatSseComment, formatSseEvent, SSE_DONE } from './sse.js';

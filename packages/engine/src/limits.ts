@@ -1,22 +1,22 @@
-/** Most stop strings per request: the OpenAI API's limit, kept so clients behave the same here. */
+/** Maximum stop strings per request, the OpenAI API's limit, kept so clients behave the same here. */
 export const MAX_STOP_SEQUENCES = 4;
 
 /**
- * Longest stop string, in UTF-16 code units. Streamed text that could begin a stop string is held back,
+ * Maximum stop string length, in UTF-16 code units. Streamed text that could begin a stop string is held back,
  * so a long stop string would delay output by as much.
  */
 export const MAX_STOP_SEQUENCE_LENGTH = 256;
 
-/** Most `logit_bias` entries per request; every entry is applied at each step on the host. */
+/** Maximum `logit_bias` entries per request, because every entry is applied at each step on the host. */
 export const MAX_LOGIT_BIAS_ENTRIES = 1024;
 
-/** Largest `logit_bias` magnitude, the OpenAI API's range: -100 bans a token, 100 forces it in practice. */
+/** Maximum `logit_bias` magnitude, the OpenAI API's range. In practice -100 bans a token and 100 forces it. */
 export const MAX_LOGIT_BIAS = 100;
 
-/** Most alternatives per token for chat `top_logprobs`: the OpenAI API's limit. */
+/** Maximum alternatives per token for chat `top_logprobs`, the OpenAI API's limit. */
 export const MAX_CHAT_TOP_LOGPROBS = 20;
 
-/** Most alternatives per token for legacy completion `logprobs`: the OpenAI API's limit. */
+/** Maximum alternatives per token for legacy completion `logprobs`, the OpenAI API's limit. */
 export const MAX_COMPLETION_LOGPROBS = 5;
 
 /** `max_tokens` of a completion request that sets none: the OpenAI completions API's default. */

@@ -10,7 +10,7 @@ export interface LogEntry {
   level: LogLevel;
   /** ISO 8601 time of the record. */
   time: string;
-  /** What happened, such as `completion`, `http_request`, `server_listening` or `server_closed`. */
+  /** Event name, such as `completion`, `http_request`, `server_listening` or `server_closed`. */
   event: string;
   /** Further fields: `request_id`, `status`, `prompt_tokens`, `duration_ms`, … */
   [field: string]: unknown;
@@ -33,7 +33,7 @@ export interface RequestStats {
   status: number;
   /** Error code when the request failed, else `undefined`. */
   errorCode: string | undefined;
-  /** Why generation ended (`stop`, `length`, `context` or `abort`), when it ran. */
+  /** Finish reason of the generation (`stop`, `length`, `context` or `abort`), when it ran. */
   finishReason: string | undefined;
   /** Prompt tokens, BOS included; 0 when the prompt was never encoded. */
   promptTokens: number;
@@ -51,6 +51,13 @@ export interface RequestStats {
   tokensPerSecond: number | undefined;
   /** Milliseconds from the call to the end of the request. */
   durationMs: number;
+}
+
+/** Returns the log level of a request with this status; a client that went away (499) is not a warning. */
+export function logLevel(status: number): LogLevel {
+  if (status >= 500) return 'error';
+  if (status >= 400 && status !== 499) return 'warn';
+  return 'info';
 }
 
 /** Turns stats into the snake_case fields of a log record. */

@@ -46,7 +46,7 @@ export interface StreamOptions {
 export interface CommonRequestFields {
   /** Model id from `models.list`. Default: the engine's only model. */
   model?: string;
-  /** Most tokens to generate. Default: chat uses the rest of the context window, completions 16. */
+  /** Maximum number of tokens to generate. Default: chat uses the rest of the context window, completions 16. */
   max_tokens?: number | null;
   /** Softmax temperature in [0, 2]; 0 is greedy. Default 1. */
   temperature?: number | null;
@@ -154,7 +154,7 @@ export interface ChatCompletion {
     message: { role: 'assistant'; content: string; refusal: null };
     /** Log-probabilities when requested, else `null`. */
     logprobs: ChatChoiceLogprobs | null;
-    /** Why generation ended. */
+    /** Reason generation ended. */
     finish_reason: FinishReason;
   }[];
   /** Token counts. */
@@ -216,7 +216,7 @@ export interface Completion {
     index: number;
     /** Log-probabilities when requested, else `null`. */
     logprobs: CompletionLogprobs | null;
-    /** Why generation ended; `null` in a stream until the last chunk. */
+    /** Reason generation ended; `null` in a stream until the last chunk. */
     finish_reason: FinishReason | null;
   }[];
   /** Token counts; in a stream only with `include_usage`, on the final chunk (else `null`). */

@@ -13,7 +13,7 @@ export interface ResponseHeader {
   model: string;
 }
 
-/** How a chat response is assembled. */
+/** Settings of chat response assembly. */
 export interface ChatOutputOptions {
   /** Shared response fields. */
   header: ResponseHeader;

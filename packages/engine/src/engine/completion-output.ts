@@ -4,7 +4,7 @@ import type { ResponseHeader } from './chat-output.js';
 import { CompletionLogprobsBuilder, mergeCompletionLogprobs } from './logprobs.js';
 import type { OutputPiece } from './run.js';
 
-/** How a completion response is assembled. */
+/** Settings of completion response assembly. */
 export interface CompletionOutputOptions {
   /** Shared response fields. */
   header: ResponseHeader;

@@ -211,7 +211,7 @@ describe('chat completions', () => {
 
     await expect(
       plain.chat.completions.create({ messages: [{ role: 'user', content: 'Hi' }] }),
-    ).rejects.toThrow(/serves no chat template/);
+    ).rejects.toThrow(/has no chat template/);
   });
 });
 

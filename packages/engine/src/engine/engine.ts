@@ -9,7 +9,7 @@ import {
   RequestAbortedError,
 } from '../errors.js';
 import { DEFAULT_MAX_QUEUED_REQUESTS, DEFAULT_QUEUE_TIMEOUT_MS } from '../limits.js';
-import { type Logger, type RequestStats, statsToLogFields } from '../log.js';
+import { type Logger, logLevel, type RequestStats, statsToLogFields } from '../log.js';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -66,17 +66,17 @@ export interface RequestOptions {
 
 /** `engine.chat.completions`. */
 export interface ChatCompletions {
-  /** Answers a chat request with a whole response. */
+  /** Runs a chat request and returns the whole response. */
   create(
     request: ChatCompletionCreateParams & { stream?: false | null },
     options?: RequestOptions,
   ): Promise<ChatCompletion>;
-  /** Answers a chat request with a stream of chunks; read it to the end or call `return()` to free the model. */
+  /** Runs a chat request and returns a stream of chunks. Read it to the end or call `return()` to free the model. */
   create(
     request: ChatCompletionCreateParams & { stream: true },
     options?: RequestOptions,
   ): Promise<AsyncIterableIterator<ChatCompletionChunk>>;
-  /** Answers a chat request; the result depends on `stream`. */
+  /** Runs a chat request; the result depends on `stream`. */
   create(
     request: ChatCompletionCreateParams,
     options?: RequestOptions,
@@ -90,7 +90,7 @@ export interface Completions {
     request: CompletionCreateParams & { stream?: false | null },
     options?: RequestOptions,
   ): Promise<Completion>;
-  /** Continues a raw prompt with a stream of chunks; read it to the end or call `return()` to free the model. */
+  /** Continues a raw prompt with a stream of chunks. Read it to the end or call `return()` to free the model. */
   create(
     request: CompletionCreateParams & { stream: true },
     options?: RequestOptions,
@@ -115,7 +115,7 @@ interface StartedRequest<R> {
   request: R;
   header: ResponseHeader;
   pieces: AsyncGenerator<OutputPiece, void, undefined>;
-  /** Frees the model and reports the stats; call exactly once. */
+  /** Frees the model and reports the stats. Later calls do nothing. */
   finish(end: StreamEnd): void;
 }
 
@@ -354,15 +354,18 @@ export class MinichatEngine {
     error: unknown,
   ): void {
     if (this.logger === undefined) return;
-    const level =
-      stats.status >= 500 ? 'error' : stats.status >= 400 && stats.status !== 499 ? 'warn' : 'info';
     const fields: Record<string, unknown> = statsToLogFields(stats);
     if (error !== undefined) fields.error_message = error instanceof Error ? error.message : String(error);
     if (this.logPrompts && request !== undefined) {
       if (request.messages !== undefined) fields.messages = request.messages;
       if (request.prompt !== undefined) fields.prompt = request.prompt;
     }
-    this.logger({ level, time: new Date().toISOString(), event: 'completion', ...fields });
+    this.logger({
+      level: logLevel(stats.status),
+      time: new Date().toISOString(),
+      event: 'completion',
+      ...fields,
+    });
   }
 }
 

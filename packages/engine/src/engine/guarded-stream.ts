@@ -1,6 +1,6 @@
 import { RequestAbortedError } from '../errors.js';
 
-/** How a {@link GuardedStream} ended. */
+/** Outcome of a {@link GuardedStream}. */
 export interface StreamEnd {
   /** The error the source threw, if it did. */
   error?: unknown;
@@ -9,10 +9,11 @@ export interface StreamEnd {
 }
 
 /**
- * An async iterator over a generator that runs `onEnd` exactly once when the stream ends for any reason:
- * it is read to the end, it throws, the consumer calls `return()` (as `break` in `for await` does, even
- * before the first `next()`), or `signal` aborts while no `next()` is pending (the next read then throws). A plain async generator
- * skips its `finally` block when it is returned before it started, which would keep the model taken.
+ * An async iterator over a generator that runs `onEnd` exactly once, however the stream ends. It may be
+ * read to the end or throw. The consumer may call `return()`, as `break` in `for await` does, even before
+ * the first `next()`. Or `signal` may abort while no `next()` is pending, and the next read then throws.
+ * A plain async generator skips its `finally` block when it is returned before it started, which would
+ * keep the model taken.
  */
 export class GuardedStream<T> implements AsyncIterableIterator<T> {
   private ended = false;

@@ -7,9 +7,9 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
 const BYTE_PIECE = /^<0x([0-9A-Fa-f]{2})>$/;
 
 /**
- * Returns a token's text and UTF-8 bytes as the OpenAI API shows them: `▁` becomes a space (the leading
- * space of a word is kept), and a byte-fallback piece such as `<0xE4>` is that one byte, whose text is
- * U+FFFD when it is only part of a character.
+ * Returns a token's text and UTF-8 bytes as the OpenAI API shows them. `▁` becomes a space, and the
+ * leading space of a word is kept. A byte-fallback piece such as `<0xE4>` is that one byte, and its text
+ * is U+FFFD when the byte is only part of a character.
  */
 export function tokenText(tokenizer: Tokenizer, id: number): { token: string; bytes: number[] } {
   const piece = tokenizer.idToPiece(id);

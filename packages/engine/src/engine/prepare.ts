@@ -6,7 +6,7 @@ import type { ValidatedChatRequest } from '../validate/chat-request.js';
 import type { SamplingSettings, ValidatedCommonFields } from '../validate/common.js';
 import type { ValidatedCompletionRequest } from '../validate/completion-request.js';
 
-/** What the engine knows when it turns a request into a generation. */
+/** Model and settings the engine uses to turn a request into a generation. */
 export interface PrepareContext {
   /** The loaded model. */
   model: Model;
@@ -33,7 +33,7 @@ export function prepareChat(request: ValidatedChatRequest, context: PrepareConte
   const template = context.chatTemplate;
   if (template === undefined) {
     throw new InvalidRequestError(
-      'This engine serves no chat template, so it cannot answer chat requests. Use the completions ' +
+      'This engine has no chat template, so it cannot handle chat requests. Use the completions ' +
         'endpoint, or start the engine with a chat template.',
       'messages',
       'chat_template_missing',

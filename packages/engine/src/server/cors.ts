@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export interface CorsOptions {
   /** Origins that may call the API, such as `['http://localhost:5173']`, or `'*'` for any. Required. */
   origins: '*' | readonly string[];
-  /** Seconds a browser may cache a preflight answer. Default 600. */
+  /** Seconds a browser may cache a preflight response. Default 600. */
   maxAgeSeconds?: number;
 }
 
@@ -17,7 +17,7 @@ function allowedOrigin(cors: CorsOptions, origin: string | undefined): string | 
 
 /**
  * Adds CORS headers to a response when the request's origin is allowed. Returns whether the request
- * was a preflight, which the caller then answers with 204 and no body.
+ * was a preflight, which the caller then completes with 204 and no body.
  */
 export function applyCors(
   cors: CorsOptions | undefined,

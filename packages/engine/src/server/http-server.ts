@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MinichatEngine, RequestOptions } from '../engine/engine.js';
-import { EngineError, InvalidParameterError, RequestAbortedError } from '../errors.js';
+import { EngineClosedError, EngineError, InvalidParameterError, RequestAbortedError } from '../errors.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../limits.js';
-import { type Logger, type RequestStats, statsToLogFields } from '../log.js';
+import { type Logger, type LogLevel, logLevel, type RequestStats, statsToLogFields } from '../log.js';
 import { createApiKeyCheck } from './auth.js';
 import { applyCors, type CorsOptions } from './cors.js';
 import { RouteNotFoundError } from './http-errors.js';
@@ -13,7 +13,7 @@ import { errorResponse, sendEventStream, sendJson } from './send.js';
 
 /** Options of {@link createOpenAIServer}. */
 export interface OpenAIServerOptions {
-  /** The engine that answers requests. Required. The server does not close it. */
+  /** The engine that handles requests. Required. The server does not close it. */
   engine: MinichatEngine;
   /** When set, every route but `/health` requires `Authorization: Bearer <apiKey>`. Default: no key. */
   apiKey?: string;
@@ -35,7 +35,7 @@ export interface OpenAIServer {
   close(): Promise<void>;
 }
 
-/** Where a server listens. */
+/** Address and port of a listening server. */
 export interface ListenOptions {
   /** Interface address. Default `127.0.0.1` (this machine only). */
   host?: string;
@@ -54,12 +54,24 @@ export interface RunningServer extends OpenAIServer {
 
 type Route = 'chat' | 'completions' | 'models' | 'model' | 'health';
 
-/** What a completion route reports for the request log. */
+/** Outcome of a completion route, for the request log. */
 interface CompletionOutcome {
   /** The engine's counts and timings, once the engine reported them. */
   stats?: RequestStats;
   /** An error raised after a stream started, which was sent as an error event. */
   streamError?: unknown;
+}
+
+/** Returns the code of an error for a log record, or `undefined` when there was none. */
+function errorCode(error: unknown): string | null | undefined {
+  if (error === undefined) return undefined;
+  return EngineError.isInstance(error) ? error.code : 'internal_error';
+}
+
+/** Returns the message of an error for a log record, or `undefined` when there was none. */
+function errorMessage(error: unknown): string | undefined {
+  if (error === undefined) return undefined;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Routes by path, with the methods each accepts. */
@@ -90,7 +102,8 @@ export function createOpenAIServer(options: OpenAIServerOptions): OpenAIServer {
   }
   const checkApiKey = options.apiKey === undefined ? undefined : createApiKeyCheck(options.apiKey);
   const active = new Set<AbortController>();
-  const log = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void => {
+  let closing = false;
+  const log = (level: LogLevel, event: string, fields: Record<string, unknown>): void => {
     logger?.({ level, time: new Date().toISOString(), event, ...fields });
   };
 
@@ -139,17 +152,22 @@ export function createOpenAIServer(options: OpenAIServerOptions): OpenAIServer {
     }
   }
 
+  // NOTE: the Host header is not checked, so a page using DNS rebinding can reach a loopback server as
+  // its own origin. Only `apiKey` protects against that.
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const startedAt = performance.now();
     const method = request.method ?? 'GET';
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const match = matchRoute(path);
-    const prefix = match?.route === 'chat' ? 'chatcmpl' : match?.route === 'completions' ? 'cmpl' : 'req';
+    let prefix = 'req';
+    if (match?.route === 'chat') prefix = 'chatcmpl';
+    if (match?.route === 'completions') prefix = 'cmpl';
     const requestId = `${prefix}-${randomBytes(12).toString('hex')}`;
-    // Read now: the socket forgets its address once a client that went away has been destroyed.
+    // Read now, because a destroyed socket no longer reports its remote address.
     const remoteAddress = request.socket.remoteAddress;
     const outcome: CompletionOutcome = {};
     let failure: unknown;
+    let sentStatus: number | undefined;
 
     try {
       if (applyCors(options.cors, request, response)) {
@@ -173,35 +191,34 @@ export function createOpenAIServer(options: OpenAIServerOptions): OpenAIServer {
     } catch (error) {
       failure = error;
       if (!response.headersSent && !response.destroyed) {
-        const { status, body, headers } = errorResponse(error);
+        // A client that is still connected was aborted by the server's shutdown, not by itself.
+        if (closing && error instanceof RequestAbortedError) failure = new EngineClosedError();
+        const { status, body, headers } = errorResponse(failure);
         for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
         response.setHeader('X-Request-Id', requestId);
         // A body that was not read to the end (too large) leaves the connection unusable, so it is closed.
         if (!request.readableEnded) response.setHeader('Connection', 'close');
         sendJson(response, status, body);
+        sentStatus = status;
       } else {
         response.destroy();
       }
     } finally {
       const error = failure ?? outcome.streamError;
       const status =
-        outcome.stats?.status ?? (error === undefined ? response.statusCode : errorResponse(error).status);
-      const level = status >= 500 ? 'error' : status >= 400 && status !== 499 ? 'warn' : 'info';
-      log(level, 'http_request', {
+        sentStatus ??
+        outcome.stats?.status ??
+        (error === undefined ? response.statusCode : errorResponse(error).status);
+      log(logLevel(status), 'http_request', {
+        ...(outcome.stats === undefined ? {} : statsToLogFields(outcome.stats)),
         request_id: requestId,
         method,
         path,
         status,
         remote_address: remoteAddress,
-        ...(outcome.stats === undefined ? {} : statsToLogFields(outcome.stats)),
         duration_ms: Math.round((performance.now() - startedAt) * 10) / 10,
-        error_code: EngineError.isInstance(error)
-          ? error.code
-          : error === undefined
-            ? undefined
-            : 'internal_error',
-        error_message:
-          error instanceof Error ? error.message : error === undefined ? undefined : String(error),
+        error_code: errorCode(error) ?? outcome.stats?.errorCode,
+        error_message: errorMessage(error),
       });
     }
   }
@@ -209,7 +226,7 @@ export function createOpenAIServer(options: OpenAIServerOptions): OpenAIServer {
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       log('error', 'handler_failed', {
-        error_message: error instanceof Error ? error.message : String(error),
+        error_message: errorMessage(error),
       });
       response.destroy();
     });
@@ -231,8 +248,12 @@ export function createOpenAIServer(options: OpenAIServerOptions): OpenAIServer {
       }),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        closing = true;
         for (const controller of active) controller.abort(new RequestAbortedError());
+        // Keep-alive connections become idle only after their last response; close each as soon as it does.
+        const sweep = setInterval(() => server.closeIdleConnections(), 20);
         server.close((error) => {
+          clearInterval(sweep);
           log('info', 'server_closed', {});
           if (error !== undefined && (error as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING')
             reject(error);

@@ -58,7 +58,7 @@ interface StreamResult {
   finishReason: string | null | undefined;
 }
 
-/** The greedy request of client `index`; each client has its own prompt and reply length. */
+/** Builds the greedy request of client `index`, with its own prompt and reply length. */
 function requestFor(index: number): OpenAI.ChatCompletionCreateParamsStreaming {
   return {
     model: TEST_MODEL_ID,

@@ -274,6 +274,29 @@ describe('server options', () => {
     }
   });
 
+  test('close sends 503 to waiting requests', async () => {
+    const closing = await startTestServer(model);
+    const running = await closing.client.completions.create({
+      model: TEST_MODEL_ID,
+      prompt: '',
+      max_tokens: 400,
+      stream: true,
+    });
+    const waiting = closing.client.completions.create({ model: TEST_MODEL_ID, prompt: '', max_tokens: 5 });
+    while (closing.engine.load.waiting === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+
+    const closed = closing.server.close();
+
+    await expect(waiting).rejects.toMatchObject({ status: 503, code: 'engine_closed' });
+    await expect(
+      (async () => {
+        for await (const _chunk of running);
+      })(),
+    ).rejects.toThrow();
+    await closed;
+    expect(closing.engine.load).toEqual({ running: 0, waiting: 0 });
+  });
+
   test('CORS is off by default', async () => {
     const response = await send('/v1/models', { headers: { origin: 'http://localhost:5173' } });
     const preflight = await fetch(`${api.server.url}/v1/chat/completions`, {

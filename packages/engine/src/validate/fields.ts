@@ -34,7 +34,7 @@ export function rejectOtherFields(
     if (supported.has(key)) continue;
     const reason = unsupported[key];
     if (reason !== undefined) {
-      // A field that is present but null or false asks for nothing, so it is accepted.
+      // A field that is present but null or false requests nothing, so it is accepted.
       const value = object[key];
       if (value === null || value === false) continue;
       throw new UnsupportedParameterError(`${prefix}${key}`, reason, 'unsupported_parameter');
