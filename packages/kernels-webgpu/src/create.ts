@@ -1,4 +1,4 @@
-import { WebGpuBackendImpl } from './backend/webgpu-backend.js';
+import { type WebGpuBackend, WebGpuBackendImpl } from './backend/webgpu-backend.js';
 import { WebGpuUnavailableError } from './errors.js';
 import { GpuContext } from './gpu/context.js';
 import { requestBackendDevice } from './request-device.js';
@@ -28,10 +28,13 @@ export interface WebGpuBackendOptions {
    * gets its own compute pass, which costs some speed. Default: false.
    */
   timestamps?: boolean;
+  /**
+   * Caps the bytes of one storage binding below the device's `maxStorageBufferBindingSize`, so tensors
+   * are split as they would be on a device with that limit (128 MiB on many phones). Default: the
+   * device's limit.
+   */
+  maxStorageBufferBindingSize?: number;
 }
-
-/** The WebGPU backend: the runtime's {@link Backend} plus WebGPU-specific extras. */
-export interface WebGpuBackend extends WebGpuBackendImpl {}
 
 /**
  * Creates a WebGPU backend for the MiniChat runtime. Works in browsers (on `navigator.gpu`) and in
@@ -49,14 +52,28 @@ export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): P
     description = describeAdapter(adapter.info);
     device = await requestBackendDevice(adapter, { timestamps });
     ownsDevice = true;
-  } else if ('adapterInfo' in device && device.adapterInfo) {
-    description = describeAdapter(device.adapterInfo as GPUAdapterInfo);
+  } else if (device.adapterInfo) {
+    description = describeAdapter(device.adapterInfo);
   }
-  const context = new GpuContext(device, { dumpWgsl: options.debug?.dumpWgsl, timestamps });
   const owned = device;
-  return new WebGpuBackendImpl(context, description, () => {
+  return createBackendOnDevice(device, options, description, () => {
     if (ownsDevice) owned.destroy();
   });
+}
+
+/** Creates the backend on a device; `onDispose` runs after the backend freed its buffers. */
+export function createBackendOnDevice(
+  device: GPUDevice,
+  options: Omit<WebGpuBackendOptions, 'device' | 'adapter' | 'powerPreference'>,
+  description: string,
+  onDispose: () => void,
+): WebGpuBackend {
+  const context = new GpuContext(device, {
+    dumpWgsl: options.debug?.dumpWgsl,
+    timestamps: options.timestamps ?? false,
+    maxStorageBufferBindingSize: options.maxStorageBufferBindingSize,
+  });
+  return new WebGpuBackendImpl(context, description, onDispose);
 }
 
 async function requestDefaultAdapter(powerPreference: GPUPowerPreference | undefined): Promise<GPUAdapter> {
@@ -76,7 +93,8 @@ async function requestDefaultAdapter(powerPreference: GPUPowerPreference | undef
   return adapter;
 }
 
-function describeAdapter(info: GPUAdapterInfo | undefined): string {
+/** Renders adapter facts such as `WebGPU (google swiftshader)` for `BackendInfo.description`. */
+export function describeAdapter(info: GPUAdapterInfo | undefined): string {
   if (!info) return 'WebGPU device';
   const parts = [info.vendor, info.architecture, info.device, info.description].filter((part) => part);
   return parts.length > 0 ? `WebGPU (${parts.join(' ')})` : 'WebGPU device';

@@ -1,10 +1,6 @@
 /** Base class of every error this package throws. Check with `instanceof WebGpuBackendError`. */
 export class WebGpuBackendError extends Error {
   override name = 'WebGpuBackendError';
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** No WebGPU adapter or device could be obtained. */

@@ -4,10 +4,10 @@
  *
  * @packageDocumentation
  */
-export type { KernelTiming } from './backend/webgpu-backend.js';
+export type { ModelFitReport, ModelFitShape } from './backend/fit.js';
+export type { KernelTiming, WebGpuBackend } from './backend/webgpu-backend.js';
 export {
   createWebGpuBackend,
-  type WebGpuBackend,
   type WebGpuBackendOptions,
   type WebGpuDebugOptions,
 } from './create.js';

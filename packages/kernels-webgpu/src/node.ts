@@ -3,7 +3,8 @@
  *
  * @packageDocumentation
  */
-import { createWebGpuBackend, type WebGpuBackend, type WebGpuBackendOptions } from './create.js';
+import type { WebGpuBackend } from './backend/webgpu-backend.js';
+import { createBackendOnDevice, describeAdapter, type WebGpuBackendOptions } from './create.js';
 import { type NodeDeviceOptions, requestNodeDevice } from './node-device.js';
 
 export type { NodeDeviceOptions } from './node-device.js';
@@ -28,12 +29,6 @@ export async function createNodeWebGpuBackend(
   const deviceOptions: NodeDeviceOptions = {};
   if (dawnOptions) deviceOptions.dawnOptions = dawnOptions;
   if (powerPreference) deviceOptions.powerPreference = powerPreference;
-  const { device } = await requestNodeDevice(deviceOptions);
-  const backend = await createWebGpuBackend({ ...backendOptions, device });
-  const dispose = backend.dispose.bind(backend);
-  backend.dispose = () => {
-    dispose();
-    device.destroy();
-  };
-  return backend;
+  const { adapter, device } = await requestNodeDevice(deviceOptions);
+  return createBackendOnDevice(device, backendOptions, describeAdapter(adapter.info), () => device.destroy());
 }

@@ -15,7 +15,7 @@ import {
   type RopeParams,
   type WeightVector,
 } from '@minichat/runtime';
-import { WebGpuDisposedError, WebGpuInvalidArgumentError } from '../errors.js';
+import { type WebGpuDeviceLostError, WebGpuDisposedError, WebGpuInvalidArgumentError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import { attentionScratchFloats, recordAttention } from '../kernels/attention/dispatch.js';
 import { MAX_HEAD_DIM } from '../kernels/attention/kernel.js';
@@ -26,6 +26,7 @@ import { recordExl2Matmul } from '../kernels/exl2-matmul/dispatch.js';
 import { recordRmsNorm } from '../kernels/rms-norm/dispatch.js';
 import { recordRope } from '../kernels/rope/dispatch.js';
 import { SAMPLE_RESULT_WORDS, sampleOnDevice } from '../kernels/sample/dispatch.js';
+import { checkModelFits, type ModelFitReport, type ModelFitShape } from './fit.js';
 import { GpuActivation, GpuEmbedding, GpuKvCache, GpuLinear, GpuVector } from './handles.js';
 import { RopeTables } from './rope-tables.js';
 import { ScratchBuffer } from './scratch.js';
@@ -44,14 +45,34 @@ export interface KernelTiming {
   milliseconds: number;
 }
 
+/** The runtime's {@link Backend} on a WebGPU device, with WebGPU-specific extras. */
+export interface WebGpuBackend extends Backend {
+  /** The device the kernels run on. */
+  readonly device: GPUDevice;
+  /**
+   * Settles with a {@link WebGpuDeviceLostError} when the device is lost. Every later call throws that
+   * error; dispose the backend, create a new one and load the model again.
+   */
+  readonly lost: Promise<WebGpuDeviceLostError>;
+  /** Per-kernel GPU time since the last call; empty unless the backend was created with `timestamps`. */
+  readKernelTimings(): Promise<KernelTiming[]>;
+  /**
+   * Checks a model shape against this device's limits before loading, and lists what does not fit.
+   * `availableBytes` bounds the total when the caller knows the device's memory (WebGPU does not tell).
+   */
+  checkModelFits(shape: ModelFitShape, availableBytes?: number): ModelFitReport;
+}
+
 /**
- * The {@link Backend} implementation on a WebGPU device. Ops record compute passes into one command
- * encoder; `sample`, `readActivation` and `synchronize` submit it.
+ * The {@link WebGpuBackend} implementation. Ops record compute passes into one command encoder;
+ * `sample`, `readActivation` and `synchronize` submit it.
  */
-export class WebGpuBackendImpl implements Backend {
+export class WebGpuBackendImpl implements WebGpuBackend {
   readonly specificationVersion = BACKEND_SPECIFICATION_VERSION;
   readonly name = 'webgpu';
   readonly info: BackendInfo;
+  readonly device: GPUDevice;
+  readonly lost: Promise<WebGpuDeviceLostError>;
 
   private readonly owner = Symbol('webgpu-backend');
   private readonly handles = new Set<{ released: boolean; buffers(): GPUBuffer[] }>();
@@ -67,10 +88,12 @@ export class WebGpuBackendImpl implements Backend {
     private readonly onDispose: () => void,
   ) {
     this.info = { description, precision: 'f32', maxAllocationBytes: context.maxBindingBytes };
+    this.device = context.device;
+    this.lost = context.lost;
     this.gatherScratch = new ScratchBuffer(context, 'exl2 gathered activations');
     this.attentionScratch = new ScratchBuffer(context, 'attention partial results');
     this.ropeTables = new RopeTables(context);
-    this.sampleResult = context.createStorageBuffer('sampling result', SAMPLE_RESULT_WORDS * 4);
+    this.sampleResult = context.createStorageBuffer('sampling result', SAMPLE_RESULT_WORDS * 4, true);
   }
 
   createActivation(rows: number, cols: number, label?: string): Activation {
@@ -367,7 +390,10 @@ export class WebGpuBackendImpl implements Backend {
     return this.context.synchronize();
   }
 
-  /** Per-kernel GPU time since the last call; empty unless the backend was created with `timestamps`. */
+  checkModelFits(shape: ModelFitShape, availableBytes?: number): ModelFitReport {
+    return checkModelFits(shape, this.context, availableBytes);
+  }
+
   async readKernelTimings(): Promise<KernelTiming[]> {
     const totals = await this.context.takeTimings();
     return [...totals].map(([kernel, total]) => ({ kernel, ...total }));

@@ -31,6 +31,8 @@ export interface GpuContextOptions {
   dumpWgsl?: ((label: string, code: string) => void) | undefined;
   /** Records per-kernel GPU timings when the device has `timestamp-query`. Default: false. */
   timestamps?: boolean | undefined;
+  /** Caps the storage binding size below the device's limit. Default: the device's limit. */
+  maxStorageBufferBindingSize?: number | undefined;
 }
 
 interface CompiledKernel {
@@ -55,6 +57,8 @@ export class GpuContext {
   readonly maxBindingBytes: number;
   /** Largest buffer in bytes. */
   readonly maxBufferBytes: number;
+  /** Settles with a typed error when the device is lost. */
+  readonly lost: Promise<WebGpuDeviceLostError>;
 
   private readonly dumpWgsl: ((label: string, code: string) => void) | undefined;
   private readonly kernels = new Map<string, CompiledKernel>();
@@ -83,7 +87,10 @@ export class GpuContext {
   constructor(device: GPUDevice, options: GpuContextOptions = {}) {
     this.device = device;
     this.limits = device.limits;
-    this.maxBindingBytes = device.limits.maxStorageBufferBindingSize;
+    this.maxBindingBytes = Math.min(
+      device.limits.maxStorageBufferBindingSize,
+      options.maxStorageBufferBindingSize ?? Number.POSITIVE_INFINITY,
+    );
     this.maxBufferBytes = device.limits.maxBufferSize;
     this.offsetAlignment = device.limits.minStorageBufferOffsetAlignment;
     this.dumpWgsl = options.dumpWgsl;
@@ -108,8 +115,9 @@ export class GpuContext {
           : 'internal';
       this.firstError = new WebGpuDeviceError(kind, error.message);
     });
-    void device.lost.then((info) => {
+    this.lost = device.lost.then((info) => {
       this.lostError = new WebGpuDeviceLostError(info.reason, info.message);
+      return this.lostError;
     });
   }
 
@@ -129,15 +137,20 @@ export class GpuContext {
     }
   }
 
-  /** Creates a storage buffer of at least `bytes` bytes (rounded up to 4), checked against the limits. */
-  createStorageBuffer(label: string, bytes: number): GPUBuffer {
+  /**
+   * Creates a storage buffer of at least `bytes` bytes (rounded up to 4), checked against
+   * {@link GpuContext.maxBindingBytes}, or against the device's own limit for the backend's small
+   * bookkeeping buffers (`internal`).
+   */
+  createStorageBuffer(label: string, bytes: number, internal = false): GPUBuffer {
     this.check();
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
-    if (size > this.maxBindingBytes) {
+    const limit = internal ? this.limits.maxStorageBufferBindingSize : this.maxBindingBytes;
+    if (size > limit) {
       throw new WebGpuCapacityError(
         label,
         size,
-        this.maxBindingBytes,
+        limit,
         'the tensor part exceeds maxStorageBufferBindingSize; use fewer rows per activation or a device with a larger limit',
       );
     }
