@@ -3,13 +3,56 @@
  *
  * File layout: column n of the group is an LSB-first bit stream that starts at bit 0 of word row 0 and
  * runs down the word rows of that column. Stored row j has its code at stream bits [j * b, j * b + b).
+ * A block of 32 rows therefore starts on a word boundary and spans exactly `bits` words of its column.
  */
 #include "exl2_tile.h"
 
+/* Writes one 16-bit lane: lane 2c + parity of vector `vector` of the plane at `out`. */
+static void store_lane(uint8_t* out, int32_t vector, int32_t column, int32_t parity, uint32_t value) {
+  uint8_t* lane = out + 16 * vector + 2 * (2 * column + parity);
+  lane[0] = (uint8_t)value;
+  lane[1] = (uint8_t)(value >> 8);
+}
+
 /*
- * Reads the 32 codes of one column of one block. A block starts on a word boundary (32 rows * bits is
- * `bits` whole words), so its codes are the LSB-first stream of words `first_word .. first_word + bits`.
- * Words past the group's last word row and rows past `rows` read as the zero code.
+ * Keeps every other field of `width` bits (fields 0, 2, 4, ...) and packs them together, so the codes of
+ * even rows (or, after shifting by `width`, odd rows) of a word land in one 16-bit lane.
+ */
+static uint32_t pack_alternate_fields(uint32_t word, int32_t width) {
+  switch (width) {
+    case 8:
+      word &= 0x00ff00ffu;
+      return (word | (word >> 8)) & 0xffffu;
+    case 4:
+      word &= 0x0f0f0f0fu;
+      word = (word | (word >> 4)) & 0x00ff00ffu;
+      return (word | (word >> 8)) & 0xffffu;
+    default:
+      word &= 0x33333333u;
+      word = (word | (word >> 2)) & 0x0f0f0f0fu;
+      word = (word | (word >> 4)) & 0x00ff00ffu;
+      return (word | (word >> 8)) & 0xffffu;
+  }
+}
+
+/*
+ * Repacks a full block of 8, 4 or 2 bits straight from the words: lane (column, parity) of vector j
+ * holds the codes of rows 2 * (16 / bits) * j + 2s + parity, which all sit in word j of the column.
+ */
+static void repack_full_block(uint8_t* out, const uint32_t* words, int32_t stride, int32_t first_column,
+                              int32_t first_word, int32_t bits) {
+  for (int32_t c = 0; c < TILE_COLS; c++) {
+    for (int32_t j = 0; j < bits; j++) {
+      uint32_t word = words[(first_word + j) * stride + first_column + c];
+      store_lane(out, j, c, 0, pack_alternate_fields(word, bits));
+      store_lane(out, j, c, 1, pack_alternate_fields(word >> bits, bits));
+    }
+  }
+}
+
+/*
+ * Reads the 32 codes of one column of one block. Words past the group's last word row and rows past
+ * `rows` read as the zero code.
  */
 static void read_block_column(const uint32_t* words, int32_t stride, int32_t column, int32_t first_word,
                               int32_t word_rows, int32_t first_row, int32_t rows, int32_t bits,
@@ -31,58 +74,54 @@ static void read_block_column(const uint32_t* words, int32_t stride, int32_t col
   }
 }
 
-/* Writes a plane of `width` bits taken from bit `shift` of each code; returns the bytes written. */
-static int32_t write_plane(uint8_t* out, const uint8_t codes[PAIRS_PER_BLOCK][8], int32_t width, int32_t shift) {
+/* Writes a plane of `width` bits (8, 4 or 2) taken from bit `shift` of each code; returns the bytes written. */
+static int32_t write_plane(uint8_t* out, const uint8_t codes[TILE_COLS][BLOCK_ROWS], int32_t width,
+                           int32_t shift) {
   int32_t per_lane = 16 / width;
   uint32_t mask = (1u << width) - 1u;
-  for (int32_t j = 0; j < width; j++) {
-    for (int32_t lane = 0; lane < 8; lane++) {
-      uint32_t value = 0;
-      for (int32_t s = 0; s < per_lane; s++) {
-        value |= ((uint32_t)(codes[per_lane * j + s][lane] >> shift) & mask) << (width * s);
+  for (int32_t c = 0; c < TILE_COLS; c++) {
+    for (int32_t parity = 0; parity < 2; parity++) {
+      for (int32_t j = 0; j < width; j++) {
+        uint32_t value = 0;
+        for (int32_t s = 0; s < per_lane; s++) {
+          value |= ((uint32_t)(codes[c][2 * (per_lane * j + s) + parity] >> shift) & mask) << (width * s);
+        }
+        store_lane(out, j, c, parity, value);
       }
-      out[16 * j + 2 * lane] = (uint8_t)value;
-      out[16 * j + 2 * lane + 1] = (uint8_t)(value >> 8);
     }
   }
   return 16 * width;
 }
 
-/* Writes a 3- or 5-bit block: 16 / bits codes per lane and the last pair vector in the spare bits 15. */
-static void write_spare_bit_block(uint8_t* out, const uint8_t codes[PAIRS_PER_BLOCK][8], int32_t bits) {
-  int32_t per_vector = 16 / bits;
-  for (int32_t j = 0; j < bits; j++) {
-    for (int32_t lane = 0; lane < 8; lane++) {
-      uint32_t value = (uint32_t)((codes[PAIRS_PER_BLOCK - 1][lane] >> j) & 1u) << 15;
-      for (int32_t s = 0; s < per_vector; s++) {
-        value |= (uint32_t)codes[per_vector * j + s][lane] << (bits * s);
+/* Writes a 3- or 5-bit block: 16 / bits codes per lane, and the last pair vector in the spare bits 15. */
+static void write_spare_bit_block(uint8_t* out, const uint8_t codes[TILE_COLS][BLOCK_ROWS], int32_t bits) {
+  int32_t per_lane = 16 / bits;
+  for (int32_t c = 0; c < TILE_COLS; c++) {
+    for (int32_t parity = 0; parity < 2; parity++) {
+      uint32_t last = codes[c][2 * (PAIRS_PER_BLOCK - 1) + parity];
+      for (int32_t j = 0; j < bits; j++) {
+        uint32_t value = ((last >> j) & 1u) << 15;
+        for (int32_t s = 0; s < per_lane; s++) {
+          value |= (uint32_t)codes[c][2 * (per_lane * j + s) + parity] << (bits * s);
+        }
+        store_lane(out, j, c, parity, value);
       }
-      out[16 * j + 2 * lane] = (uint8_t)value;
-      out[16 * j + 2 * lane + 1] = (uint8_t)(value >> 8);
     }
   }
 }
 
-static void write_block(uint8_t* out, const uint8_t codes[PAIRS_PER_BLOCK][8], int32_t bits) {
+static void write_block(uint8_t* out, const uint8_t codes[TILE_COLS][BLOCK_ROWS], int32_t bits) {
   switch (bits) {
-    case 8:
-      write_plane(out, codes, 8, 0);
-      return;
     case 6:
       out += write_plane(out, codes, 4, 0);
       write_plane(out, codes, 2, 4);
       return;
     case 5:
-      write_spare_bit_block(out, codes, 5);
-      return;
-    case 4:
-      write_plane(out, codes, 4, 0);
-      return;
     case 3:
-      write_spare_bit_block(out, codes, 3);
+      write_spare_bit_block(out, codes, bits);
       return;
     default:
-      write_plane(out, codes, 2, 0);
+      write_plane(out, codes, bits, 0);
       return;
   }
 }
@@ -99,20 +138,23 @@ void exl2_repack(const Job* job, int32_t begin, int32_t end) {
   int32_t stride = layer->tiles * TILE_COLS;
   int32_t bits = group->bits;
   int32_t word_rows = (rows * bits + 31) / 32;
-  uint8_t codes[PAIRS_PER_BLOCK][8];
-  uint8_t column_codes[BLOCK_ROWS];
+  int32_t lane_filling = bits == 8 || bits == 4 || bits == 2;
+  uint8_t codes[TILE_COLS][BLOCK_ROWS];
 
   for (int32_t tile = begin; tile < end; tile++) {
     uint8_t* out = (uint8_t*)layer->weights_ptr + tile * layer->tile_bytes + group->offset;
+    int32_t first_column = tile * TILE_COLS;
     for (int32_t block = 0; block < group->blocks; block++) {
-      for (int32_t c = 0; c < TILE_COLS; c++) {
-        read_block_column(words, stride, tile * TILE_COLS + c, block * bits, word_rows, block * BLOCK_ROWS, rows,
-                          bits, column_codes);
-        for (int32_t k = 0; k < BLOCK_ROWS; k++) {
-          codes[k >> 1][tile_lane(k, c)] = column_codes[k];
-        }
+      uint8_t* block_out = out + block * bits * 16;
+      if (lane_filling && (block + 1) * BLOCK_ROWS <= rows) {
+        repack_full_block(block_out, words, stride, first_column, block * bits, bits);
+        continue;
       }
-      write_block(out + block * bits * 16, codes, bits);
+      for (int32_t c = 0; c < TILE_COLS; c++) {
+        read_block_column(words, stride, first_column + c, block * bits, word_rows, block * BLOCK_ROWS, rows, bits,
+                          codes[c]);
+      }
+      write_block(block_out, codes, bits);
     }
   }
 }
