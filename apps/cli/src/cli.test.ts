@@ -2,6 +2,11 @@ import { describe, expect, test } from 'vitest';
 import { commands } from './commands/index.js';
 import { runCliProcess } from './test-utils/run-cli.js';
 
+/** Escapes `text` for use inside a regular expression. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 describe('minichat CLI', () => {
   test('--help lists every command', async () => {
     const run = await runCliProcess(['--help']);
@@ -9,7 +14,7 @@ describe('minichat CLI', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^minichat \d+\.\d+\.\d+: /);
     for (const command of commands) {
-      expect(run.stdout).toMatch(new RegExp(`^ {2}${command.name} +${command.summary}$`, 'm'));
+      expect(run.stdout).toMatch(new RegExp(`^ {2}${command.name} +${escapeRegExp(command.summary)}$`, 'm'));
     }
   });
 
