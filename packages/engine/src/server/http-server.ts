@@ -23,6 +23,8 @@ export interface OpenAIServerOptions {
   maxBodyBytes?: number;
   /** Receives one `http_request` record per request, and server start, stop and error records. Default: none. */
   logger?: Logger;
+  /** Adds the `messages` or `prompt` of each completion request to its `http_request` record. Default false. */
+  logPrompts?: boolean;
 }
 
 /** A server created by {@link createOpenAIServer}. */
@@ -60,6 +62,8 @@ interface CompletionOutcome {
   stats?: RequestStats;
   /** An error raised after a stream started, which was sent as an error event. */
   streamError?: unknown;
+  /** The request's `messages` or `prompt`, only when prompts are logged. */
+  prompt?: Record<string, unknown>;
 }
 
 /** Returns the code of an error for a log record, or `undefined` when there was none. */
@@ -116,6 +120,10 @@ export function createOpenAIServer(options: OpenAIServerOptions): OpenAIServer {
     result: CompletionOutcome,
   ): Promise<void> {
     const body = await readJsonBody(request, maxBodyBytes);
+    if (options.logPrompts === true && typeof body === 'object' && body !== null) {
+      const { messages, prompt } = body as Record<string, unknown>;
+      result.prompt = messages === undefined ? { prompt } : { messages };
+    }
     const controller = new AbortController();
     active.add(controller);
     // 'close' before the response finished means the client went away: stop generating for it.
@@ -211,6 +219,7 @@ export function createOpenAIServer(options: OpenAIServerOptions): OpenAIServer {
         (error === undefined ? response.statusCode : errorResponse(error).status);
       log(logLevel(status), 'http_request', {
         ...(outcome.stats === undefined ? {} : statsToLogFields(outcome.stats)),
+        ...outcome.prompt,
         request_id: requestId,
         method,
         path,

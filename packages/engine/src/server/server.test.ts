@@ -361,4 +361,20 @@ describe('logs', () => {
     expect(JSON.parse(JSON.stringify(records[0]))).toEqual(records[0]);
     expect(JSON.stringify(api.logs)).not.toContain(secret);
   });
+
+  test('prompts logged when asked', async () => {
+    const verbose = await startTestServer(model, { server: { logPrompts: true } });
+    try {
+      await verbose.client.chat.completions.create({
+        model: TEST_MODEL_ID,
+        messages: [{ role: 'user', content: 'pineapple' }],
+        max_tokens: 2,
+      });
+
+      const record = verbose.logs.find((entry) => entry.event === 'http_request');
+      expect(record?.messages).toEqual([{ role: 'user', content: 'pineapple' }]);
+    } finally {
+      await verbose.server.close();
+    }
+  });
 });
