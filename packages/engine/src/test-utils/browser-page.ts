@@ -1,5 +1,5 @@
-// The browser test page: loads stories260K from the test server into memory, runs it on the CPU backend
-// and answers OpenAI-shaped requests through the in-process engine. The outcome lands in
+// The browser test page. It loads stories260K from the test server into memory, runs it on the CPU
+// backend and sends OpenAI-shaped requests to the in-process engine. The outcome lands in
 // `globalThis.minichatResult`.
 import { builtinTemplate } from '@minichat/chat-template';
 import { memoryFiles, openModel } from '@minichat/exl2-format';
@@ -7,7 +7,7 @@ import { loadModel } from '@minichat/runtime';
 import { createCpuBackend } from '@minichat/runtime/cpu';
 import { createEngine } from '../index.js';
 
-/** What the page reports to the test. */
+/** Results the page reports to the test. */
 export interface BrowserPageResult {
   /** Greedy completion from BOS, 200 tokens. */
   completion?: string;
