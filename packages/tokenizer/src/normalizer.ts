@@ -17,9 +17,18 @@ export function toWellFormed(text: string): string {
  */
 export function normalizeText(text: string, spec: NormalizerSpecData): string {
   let body = toWellFormed(text);
-  if (spec.removeExtraWhitespaces) body = body.replace(/ {2,}/g, ' ').replace(/^ | $/g, '');
+  if (spec.removeExtraWhitespaces) body = body.replace(/^ +/, '').replace(/ {2,}/g, ' ');
   if (body.length === 0) return '';
-  if (spec.escapeWhitespaces) body = body.replaceAll(' ', SPACE_SYMBOL);
+
   const space = spec.escapeWhitespaces ? SPACE_SYMBOL : ' ';
-  return spec.addDummyPrefix ? space + body : body;
+  if (spec.escapeWhitespaces) body = body.replaceAll(' ', SPACE_SYMBOL);
+  if (spec.addDummyPrefix) body = space + body;
+  if (spec.removeExtraWhitespaces) {
+    // SentencePiece trims trailing whitespace after escaping, so a `▁` typed in the input (and the
+    // dummy prefix of an all-space text) is trimmed too, while leading and inner `▁` stay.
+    let end = body.length;
+    while (end > 0 && body[end - 1] === space) end--;
+    body = body.slice(0, end);
+  }
+  return body;
 }
