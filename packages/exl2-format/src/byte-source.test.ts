@@ -65,6 +65,16 @@ describe('byte sources', () => {
     );
   });
 
+  it('rejects a range response longer than requested', async () => {
+    const sloppy = await startTestServer({ 'data.bin': content }, { extraBytes: 10 });
+    try {
+      const source = await urlSource(`${sloppy.url}data.bin`);
+      await expect(source.read(0, 5)).rejects.toThrow(/returned 15 bytes at offset 0; expected 5/);
+    } finally {
+      await sloppy.close();
+    }
+  });
+
   it('reports a missing URL with its status', async () => {
     await expect(urlSource(`${server.url}missing.bin`)).rejects.toMatchObject({ actual: 'HTTP 404' });
   });

@@ -36,11 +36,11 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   signal?.throwIfAborted();
 }
 
-/** Throws when a read returned fewer bytes than requested, which means the source is truncated. */
+/** Throws when a read returned another byte count than requested: a truncated file or a faulty server. */
 export function checkReadLength(source: ByteSource, offset: number, length: number, got: number): void {
   if (got !== length) {
     throw new ByteSourceError(
-      `Short read from ${source.name ?? 'a source'}: expected ${length} bytes at offset ${offset}, got ${got}. The file is truncated or changed while reading.`,
+      `Read from ${source.name ?? 'a source'} returned ${got} bytes at offset ${offset}; expected ${length}. The file is truncated, changed while reading, or the server ignored the requested range.`,
       { file: source.name, expected: `${length} bytes`, actual: `${got} bytes` },
     );
   }

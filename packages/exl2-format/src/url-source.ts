@@ -77,6 +77,12 @@ export async function urlSource(url: string, options: UrlSourceOptions = {}): Pr
       checkReadRange(source, offset, length);
       if (length === 0) return new Uint8Array(0);
       const response = await rangeRequest(offset, offset + length - 1, signal);
+      // Refuse an oversized body before buffering it: the server ignored the requested range end.
+      const declared = Number(response.headers.get('content-length') ?? length);
+      if (declared > length) {
+        await response.body?.cancel();
+        checkReadLength(source, offset, length, declared);
+      }
       const bytes = new Uint8Array(await response.arrayBuffer());
       checkReadLength(source, offset, length, bytes.byteLength);
       return bytes;

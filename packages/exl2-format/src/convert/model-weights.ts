@@ -106,7 +106,7 @@ function lazyExl2Entries(source: WeightSource, options: Exl2OutputOptions): Tens
     q_weight: [qRows, padded],
   };
 
-  // The writer asks for the large I32 tensors of every layer before the small 2-byte ones (see
+  // The writer requests the large I32 tensors of every layer before the small 2-byte ones (see
   // sortTensorsForAlignment), so each entry leaves the map as soon as it is written.
   let pending: Promise<Map<string, TensorToWrite>> | undefined;
   const quantized = () => {

@@ -35,8 +35,8 @@ export function groupScales(
 
 /**
  * Rebuilds the weight matrix of one EXL2 layer as `[inFeatures, outFeatures]` in natural input
- * order (row i = input feature i), dropping the padded columns. Memory is K × N × 4 bytes for
- * the result plus one group of codes.
+ * order (row i = input feature i), dropping the padded columns. Codes are read straight from
+ * `q_weight`, so memory beyond the K × N × 4-byte result is one row of scales.
  */
 export function dequantizeExl2(t: Exl2Tensors, mode: DequantizeMode = 'fp32'): Float32Array {
   if (mode !== 'fp32' && mode !== 'fp16') {
@@ -51,28 +51,36 @@ export function dequantizeExl2(t: Exl2Tensors, mode: DequantizeMode = 'fp32'): F
   if (K * N > MAX_DECODE_ELEMENTS) {
     throw new InvalidOptionError(
       `${t.name}: ${K} × ${N} weights exceed the ${MAX_DECODE_ELEMENTS} elements one array may hold; decode it in parts.`,
-      {
-        tensor: t.name,
-      },
+      { tensor: t.name },
     );
   }
   const out = new Float32Array(K * N);
   const scales = new Float64Array(Np);
   const half = halfTable();
+  const { qWeight, perm } = t;
   for (let g = 0; g < t.groups.length; g++) {
-    const group = t.groups[g]!;
-    const codes = unpackGroupCodes(t.qWeight, Np, group);
-    const zero = zeroPoint(group.bits);
+    const { bits, rows, rowStart, qRowStart } = t.groups[g]!;
+    const zero = zeroPoint(bits);
+    const mask = (1 << bits) - 1;
     groupScales(t, g, mode, scales);
-    for (let j = 0; j < group.rows; j++) {
-      const target = t.perm[group.rowStart + j]! * N;
-      const source = j * Np;
-      if (mode === 'fp32') {
-        for (let n = 0; n < N; n++) out[target + n] = (codes[source + n]! - zero) * scales[n]!;
-      } else {
+    for (let j = 0; j < rows; j++) {
+      // Codes are read straight from q_weight: stored row j of the group starts at stream bit j × bits.
+      const bit = j * bits;
+      const shift = bit & 31;
+      const word = (qRowStart + (bit >>> 5)) * Np;
+      const next = word + Np;
+      const straddles = shift + bits > 32;
+      const target = (perm[rowStart + j] as number) * N;
+      if (mode === 'fp32' && !straddles) {
         for (let n = 0; n < N; n++)
-          out[target + n] =
-            half[floatToHalf(((codes[source + n] as number) - zero) * (scales[n] as number))]!;
+          out[target + n] = (((qWeight[word + n]! >>> shift) & mask) - zero) * scales[n]!;
+        continue;
+      }
+      for (let n = 0; n < N; n++) {
+        let code = qWeight[word + n]! >>> shift;
+        if (straddles) code |= qWeight[next + n]! << (32 - shift);
+        const value = ((code & mask) - zero) * scales[n]!;
+        out[target + n] = mode === 'fp32' ? value : half[floatToHalf(value)]!;
       }
     }
   }

@@ -11,10 +11,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts a server for `files`; with `ranges: false` it ignores `Range` headers and sends 200. */
+/**
+ * Starts a server for `files`. With `ranges: false` it ignores `Range` headers and sends 200, and
+ * with `extraBytes` it sends that many bytes past the requested range end.
+ */
 export async function startTestServer(
   files: Record<string, Uint8Array>,
-  options: { ranges?: boolean } = {},
+  options: { ranges?: boolean; extraBytes?: number } = {},
 ): Promise<TestServer> {
   const state = { requests: 0 };
   const server: Server = createServer((request, response) => {
@@ -31,7 +34,7 @@ export async function startTestServer(
       return;
     }
     const start = Number(range[1]);
-    const end = Math.min(Number(range[2]), body.length - 1);
+    const end = Math.min(Number(range[2]) + (options.extraBytes ?? 0), body.length - 1);
     if (start >= body.length) {
       response.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
       return;
