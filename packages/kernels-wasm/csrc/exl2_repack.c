@@ -36,8 +36,9 @@ static uint32_t pack_alternate_fields(uint32_t word, int32_t width) {
 }
 
 /*
- * Repacks a full block of 8, 4 or 2 bits straight from the words: lane (column, parity) of vector j
- * holds the codes of rows 2 * (16 / bits) * j + 2s + parity, which all sit in word j of the column.
+ * Repacks a full block of 8, 4 or 2 bits straight from the words. Lane (column, parity) of vector j
+ * contains the codes of rows 2 * (16 / bits) * j + 2s + parity, and all of them sit in word j of the
+ * column.
  */
 static void repack_full_block(uint8_t* out, const uint32_t* words, int32_t stride, int32_t first_column,
                               int32_t first_word, int32_t bits) {
