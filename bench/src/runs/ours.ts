@@ -1,0 +1,84 @@
+import type { Backend } from '@minichat/runtime';
+import { createCpuBackend } from '@minichat/runtime/cpu';
+import { loadModelFromDirectory } from '@minichat/runtime/node';
+import { BenchError } from '../errors.js';
+import type { RunMeasurement, RunSpec } from './types.js';
+
+/** Module of the gpu.js backend, imported by name so the bench works before that package exists. */
+const GPUJS_MODULE = '@minichat/kernels-gpujs/node';
+
+async function createBackend(spec: RunSpec): Promise<Backend> {
+  switch (spec.runner) {
+    case 'cpu':
+      return createCpuBackend();
+    case 'wasm': {
+      const { createWasmBackend } = await import('@minichat/kernels-wasm/node');
+      return createWasmBackend({ threads: spec.threads });
+    }
+    case 'webgpu': {
+      const { createNodeWebGpuBackend } = await import('@minichat/kernels-webgpu/node');
+      return createNodeWebGpuBackend();
+    }
+    case 'gpujs': {
+      let module: { createGpuJsBackend?: () => Promise<Backend> | Backend };
+      try {
+        module = (await import(GPUJS_MODULE)) as typeof module;
+      } catch (error) {
+        throw new BenchError(`${GPUJS_MODULE} could not be imported; the gpu.js backend is not available.`, {
+          cause: error,
+        });
+      }
+      if (typeof module.createGpuJsBackend !== 'function') {
+        throw new BenchError(`${GPUJS_MODULE} does not export createGpuJsBackend.`);
+      }
+      return module.createGpuJsBackend();
+    }
+    default:
+      throw new BenchError(`${spec.runner} is not one of our backends.`);
+  }
+}
+
+/**
+ * Measures one of our backends: creates it, loads the EXL2 model, then generates greedily from the
+ * prompt for `1 + decodeTokens` tokens without stopping at end-of-sequence.
+ */
+export async function measureOurs(spec: RunSpec): Promise<RunMeasurement> {
+  let start = performance.now();
+  const backend = await createBackend(spec);
+  const initMs = performance.now() - start;
+  try {
+    start = performance.now();
+    const model = await loadModelFromDirectory(spec.exl2Dir, { backend, contextLength: spec.contextLength });
+    const loadMs = performance.now() - start;
+    try {
+      for await (const event of model.generate({
+        promptTokens: spec.promptTokens,
+        maxTokens: spec.decodeTokens + 1,
+        stopTokens: [],
+        sampling: { temperature: 0 },
+      })) {
+        if (event.type !== 'finish') continue;
+        const { usage } = event;
+        if (usage.timeToFirstTokenMs === undefined || usage.tokensPerSecond === undefined) {
+          throw new BenchError(
+            `Generation ended early (${event.reason}) after ${event.tokens.length} tokens.`,
+          );
+        }
+        return {
+          description: backend.info.description,
+          initMs,
+          loadMs,
+          prefillTokensPerSecond: spec.promptTokens.length / (usage.timeToFirstTokenMs / 1000),
+          decodeTokensPerSecond: usage.tokensPerSecond,
+          tokens: event.tokens,
+          peakRssBytes: process.resourceUsage().maxRSS * 1024,
+        };
+      }
+      throw new BenchError('Generation produced no finish event.');
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    backend.dispose();
+  }
+}

@@ -1,0 +1,64 @@
+/** The model runners the bench measures: our backends and llama.cpp. */
+export const RUNNER_NAMES = ['cpu', 'wasm', 'webgpu', 'gpujs', 'llama.cpp'] as const;
+
+/** One model runner. `cpu` is the runtime's reference backend; `wasm` is the WebAssembly SIMD CPU backend. */
+export type RunnerName = (typeof RUNNER_NAMES)[number];
+
+/** What one measurement child process is asked to do. */
+export interface RunSpec {
+  /** Runner to measure. */
+  runner: RunnerName;
+  /** EXL2 model directory (our backends). */
+  exl2Dir: string;
+  /** GGUF file (llama.cpp). */
+  ggufPath: string;
+  /** CPU threads for the wasm backend and llama.cpp. */
+  threads: number;
+  /** Prompt token ids, BOS first. */
+  promptTokens: number[];
+  /** Tokens to time after the first one. */
+  decodeTokens: number;
+  /** KV cache positions. */
+  contextLength: number;
+  /** Leave `VK_ICD_FILENAMES` as the environment has it (a real GPU) instead of using SwiftShader. */
+  systemVulkan: boolean;
+}
+
+/** Timings and memory of one measurement run. */
+export interface RunMeasurement {
+  /** Backend or library description, such as the WebGPU adapter or the llama.cpp build. */
+  description: string;
+  /** Milliseconds to create the backend or load the native library. */
+  initMs: number;
+  /** Milliseconds from opening the model file to a model ready to run. */
+  loadMs: number;
+  /** Prompt tokens divided by the time from the start of generation to the first sampled token. */
+  prefillTokensPerSecond: number;
+  /** Tokens after the first one divided by the time they took. */
+  decodeTokensPerSecond: number;
+  /** Token ids generated greedily (the first one and the timed ones). */
+  tokens: number[];
+  /** Peak resident set size of the child process, in bytes. */
+  peakRssBytes: number;
+}
+
+/** Why a runner is not measured by default, or undefined when it is. */
+export function defaultSkipReason(
+  runner: RunnerName,
+  webgpuDriver: 'swiftshader' | 'system',
+): string | undefined {
+  if (runner === 'webgpu' && webgpuDriver === 'swiftshader') {
+    return (
+      'skipped: without --webgpu-driver system Dawn runs on SwiftShader, which emulates the GPU on the CPU ' +
+      'and takes seconds per decode step even on the quick model; name webgpu in --runners to run it anyway, ' +
+      'or run bench/webgpu-gpu.sh on a machine with a GPU'
+    );
+  }
+  return undefined;
+}
+
+/** The outcome of one run: its measurement, or the error that ended it. */
+export type RunOutcome = { ok: true; measurement: RunMeasurement } | { ok: false; error: string };
+
+/** Prefix of the stdout line that carries a child's result as JSON. */
+export const RESULT_LINE_PREFIX = 'MINICHAT_BENCH_RESULT ';
