@@ -7,9 +7,11 @@ import type { Exl2Tensors } from './tensors.js';
 
 /**
  * Arithmetic used to rebuild weights: `fp32` computes `(c - z) × (s+1)² × q_scale_max / 256`
- * exactly and rounds once to fp32. `fp16` repeats exllamav2's reconstruct kernel step by step in
- * fp16 with subnormals, so its results match exllamav2 bit for bit.
+ * exactly and rounds once to fp32. `fp16` repeats the rounding steps of exllamav2's reconstruct
+ * kernel in fp16 with subnormals, to reproduce its weights bit for bit.
  */
+// NOTE: the fp16 steps are checked against hand-computed values, including a subnormal scale, not
+// against exllamav2's CUDA kernel, which cannot run here.
 export type DequantizeMode = 'fp32' | 'fp16';
 
 /**

@@ -92,6 +92,16 @@ describe('EXL2 tensor validation', () => {
     expectTensorError(perm, /q_invperm has shape \[65537\]/);
   });
 
+  it('rejects non-finite or negative scales', () => {
+    const raw = validRaw();
+    raw.qScaleMax.data[1] = 0x7c00;
+    expectTensorError(raw, /group 1 has fp16 bits 0x7c00, which is not a finite non-negative scale/, {
+      tensor: 'layer.q_scale_max',
+    });
+    raw.qScaleMax.data[1] = 0xbc00;
+    expectTensorError(raw, /fp16 bits 0xbc00/);
+  });
+
   it('rejects an output count that does not pad to the stored columns', () => {
     expectTensorError(validRaw(), /40 output features do not pad to the 32 stored columns/, {}, 40);
   });

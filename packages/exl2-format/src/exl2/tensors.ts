@@ -193,6 +193,19 @@ export function assembleExl2Tensors(name: string, raw: Exl2RawTensors, outFeatur
     );
   }
   const groups = parseQGroups(raw.qGroups.data, inFeatures, qRows, name);
+  raw.qScaleMax.data.forEach((bits, g) => {
+    // Exponent 31 encodes infinity or NaN, and the sign bit a negative scale: neither decodes sensibly.
+    if ((bits & 0x7c00) === 0x7c00 || bits & 0x8000) {
+      throw new Exl2TensorError(
+        `${name}.q_scale_max: group ${g} has fp16 bits 0x${bits.toString(16)}, which is not a finite non-negative scale.`,
+        {
+          tensor: `${name}.q_scale_max`,
+          expected: 'finite, >= 0',
+          actual: `0x${bits.toString(16)}`,
+        },
+      );
+    }
+  });
   const perm = invertPermutation(raw.qInvperm.data, `${name}.q_invperm`);
   const tensors: Exl2Tensors = {
     name,

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Exl2TensorError, NotFoundError } from '../errors.js';
+import { Exl2TensorError, NotFoundError, SafetensorsHeaderError } from '../errors.js';
 import { dequantizeExl2 } from '../exl2/dequantize.js';
 import { halfToFloat } from '../half.js';
 import { memoryFiles, urlFiles } from '../model-files.js';
@@ -107,6 +107,16 @@ describe('openModel on a tiny EXL2 model', () => {
     const layersMissing = { ...files, 'config.json': json({ ...TINY_CONFIG, num_hidden_layers: 3 }) };
     await expect(openModel(memoryFiles(layersMissing))).rejects.toThrow(
       /model.layers.2.input_layernorm.weight is missing/,
+    );
+  });
+
+  it('rejects a truncated weights file', async () => {
+    const whole = files['output.safetensors']!;
+    const truncated = { ...files, 'output.safetensors': whole.subarray(0, whole.length - 100) };
+    const promise = openModel(memoryFiles(truncated));
+    await expect(promise).rejects.toBeInstanceOf(SafetensorsHeaderError);
+    await expect(promise).rejects.toThrow(
+      /lie outside the \d+-byte data section. The file is truncated or corrupt/,
     );
   });
 
