@@ -12,7 +12,9 @@ const LOAD_DURATION_MS = 3_000;
 /** Hard stop of the load loop, in case some client never gets a turn; the test then fails. */
 const LOAD_DEADLINE_MS = 30_000;
 /** Requests that may wait at once: fewer than the clients, so some requests must get 429. */
-const MAX_QUEUED = 8;
+const MAX_QUEUED = 12;
+/** Pause of a client after a 429 before it tries again, in milliseconds. */
+const RETRY_DELAY_MS = 100;
 
 const PROMPTS = [
   'Once upon a time',
@@ -148,7 +150,7 @@ describe('load', () => {
               code: error.code,
               retryAfter: error.headers?.get('retry-after'),
             });
-            await new Promise((resolve) => setTimeout(resolve, 20));
+            await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
           }
         }
       }),
