@@ -77,6 +77,26 @@ describe('convertLlama2c on stories260K', () => {
     await model.close();
   });
 
+  it('writes an untied 8-bit head for exllamav2 when asked', async () => {
+    const result = await convertLlama2c({
+      checkpoint: join(fixtures, 'stories260K.bin'),
+      outDir: join(outDir, 'untied'),
+      format: 'exl2',
+      bits: 8.03125,
+      untieEmbeddings: true,
+    });
+    expect(result.config.tie_word_embeddings).toBe(false);
+    const model = await openModel(directoryFiles(result.outDir));
+    expect(model.linear('lm_head')).toMatchObject({
+      kind: 'exl2',
+      inFeatures: 64,
+      outFeatures: 512,
+      codeBits: 8,
+    });
+    expect(await greedyDecode(model, [1], 20)).toEqual(expectedIds.slice(0, 21));
+    await model.close();
+  });
+
   it('writes the tok512 vocabulary as tokenizer.model', async () => {
     const model = parseSentencePieceModel(
       new Uint8Array(await readFile(join(outDir, 'f32', 'tokenizer.model'))),

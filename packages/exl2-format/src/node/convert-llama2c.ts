@@ -23,6 +23,12 @@ export interface ConvertLlama2cOptions extends Exl2OutputOptions {
   outDir: string;
   /** Weight storage. Default: `'f32'`. */
   format?: OutputFormat;
+  /**
+   * Writes a shared classifier as its own `lm_head` (a copy of the embedding) and sets
+   * `tie_word_embeddings: false`. exllamav2 0.0.11 needs this to load an EXL2 directory, because it
+   * always reads `lm_head`. Default: false.
+   */
+  untieEmbeddings?: boolean;
   /** Aborts between tensors. Default: none. */
   signal?: AbortSignal;
 }
@@ -64,7 +70,8 @@ async function writeLlama2cTokenizer(path: string, outDir: string, vocabSize: nu
  * Converts a legacy llama2.c checkpoint (and optionally its tokenizer) into an HF-layout LLaMA
  * directory: `config.json`, `generation_config.json`, weights in HF names as fp32, fp16 or EXL2,
  * and `tokenizer.model`. The q and k rows are reordered from llama2.c's adjacent-pair RoPE to
- * HF's rotate-half RoPE. A shared classifier becomes `tie_word_embeddings: true` with no `lm_head`.
+ * HF's rotate-half RoPE. A shared classifier becomes `tie_word_embeddings: true` with no `lm_head`
+ * unless `untieEmbeddings` is set.
  */
 export async function convertLlama2c(options: ConvertLlama2cOptions): Promise<ConvertResult> {
   const format = options.format ?? 'f32';
@@ -81,7 +88,7 @@ export async function convertLlama2c(options: ConvertLlama2cOptions): Promise<Co
       numKeyValueHeads: header.nKvHeads,
       vocabSize: header.vocabSize,
       maxPositionEmbeddings: header.seqLen,
-      tieWordEmbeddings: header.sharedClassifier,
+      tieWordEmbeddings: header.sharedClassifier && !options.untieEmbeddings,
       rmsNormEps: 1e-5,
       ropeTheta: 10000,
     };
@@ -112,7 +119,7 @@ export async function convertLlama2c(options: ConvertLlama2cOptions): Promise<Co
       } else if (tensor.name === 'model.norm.weight') {
         read = () => checkpoint.read('rms_final_weight');
       } else {
-        read = () => checkpoint.read('wcls');
+        read = () => checkpoint.read(header.sharedClassifier ? 'token_embedding_table' : 'wcls');
       }
       return { ...tensor, read };
     });
