@@ -39,7 +39,7 @@ import { checkEqual, checkInteger, checkPositive } from './validate.js';
  */
 const PARALLEL_MIN_WORK = 1 << 16;
 
-/** A {@link Backend} running WebAssembly SIMD kernels, with the settings it was created with. */
+/** A runtime `Backend` running WebAssembly SIMD kernels, with the settings it was created with. */
 export interface WasmBackend extends Backend {
   /** Threads that run kernels, the calling thread included. */
   readonly threads: number;
