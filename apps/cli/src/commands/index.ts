@@ -5,6 +5,7 @@ import { generateCommand } from './generate.js';
 import { inspectCommand } from './inspect.js';
 import { promptCommand } from './prompt.js';
 import { pullCommand } from './pull.js';
+import { serveCommand } from './serve.js';
 import { tokenizeCommand } from './tokenize.js';
 
 /**
@@ -14,6 +15,7 @@ import { tokenizeCommand } from './tokenize.js';
 export const commands: readonly CommandSpec[] = [
   chatCommand,
   generateCommand,
+  serveCommand,
   pullCommand,
   inspectCommand,
   tokenizeCommand,

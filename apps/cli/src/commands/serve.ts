@@ -55,7 +55,8 @@ export const serveCommand: CommandSpec = {
     'events), GET /v1/models and GET /health, so any OpenAI client can use it with base URL ' +
     'http://HOST:PORT/v1. Requests run one at a time in arrival order; when --max-queue requests already ' +
     'wait, a new one gets HTTP 429. The base URL is printed on stdout; one JSON log line per request goes to ' +
-    'stderr, without prompt text unless --log-prompts is given. Ctrl-C stops the server.',
+    'stderr (none with --quiet), without prompt text unless --log-prompts is given. Set ' +
+    `${API_KEY_VARIABLE} to require an API key without showing it in the process list. Ctrl-C stops the server.`,
   options: {
     host: {
       type: 'string',
@@ -126,7 +127,7 @@ export const serveCommand: CommandSpec = {
   examples: [
     'serve --model ./MiniChat-2-3B-exl2 --port 8080',
     'serve --model ./stories260K --template chatml --port 0',
-    'MINICHAT_API_KEY=secret serve --host 0.0.0.0 --cors-origin http://localhost:5173',
+    'serve --model ./stories260K --max-queue 4 --cors-origin http://localhost:5173',
   ],
   async run(args, context) {
     const host = stringOption(args, 'host') ?? '127.0.0.1';
@@ -174,7 +175,7 @@ export const serveCommand: CommandSpec = {
         log: context.log,
         signal: context.signal,
       });
-      const logger = jsonLinesLogger(context.io.stderr);
+      const logger = context.log.quiet ? undefined : jsonLinesLogger(context.io.stderr);
       const system = stringOption(args, 'system');
       const engine = createEngine({
         model,
@@ -183,7 +184,6 @@ export const serveCommand: CommandSpec = {
         renderOptions: system === undefined ? {} : { systemPrompt: system },
         ...(maxQueued === undefined ? {} : { maxQueuedRequests: maxQueued }),
         ...(maxTokensLimit === undefined ? {} : { maxTokensLimit }),
-        logPrompts: flagOption(args, 'log-prompts'),
       });
       const origins = readCorsOrigins(stringOption(args, 'cors-origin'));
       try {
@@ -193,7 +193,8 @@ export const serveCommand: CommandSpec = {
           port,
           ...(apiKey === undefined || apiKey === '' ? {} : { apiKey }),
           ...(origins === undefined ? {} : { cors: { origins } }),
-          logger,
+          ...(logger === undefined ? {} : { logger }),
+          logPrompts: flagOption(args, 'log-prompts'),
         });
       } catch (error) {
         throw new CliError(
