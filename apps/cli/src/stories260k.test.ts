@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readDirectoryFiles, startMockHub } from './test-utils/mock-hub.js';
-import { runCliProcess } from './test-utils/run-cli.js';
+import { runCliProcess, spawnCli } from './test-utils/run-cli.js';
 import {
   convertStories260k,
   readStories260kExpected,
@@ -236,6 +236,38 @@ describe('generate on converted stories260K', () => {
     } finally {
       await hub.close();
     }
+  });
+
+  test('Ctrl-C stops generation with exit code 130', async () => {
+    const child = spawnCli([
+      'generate',
+      '--model',
+      f32Directory,
+      '--raw',
+      '--prompt',
+      '',
+      '--max-tokens',
+      '400',
+      '--backend',
+      'cpu',
+    ]);
+    let stdout = '';
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((done) => child.on('close', done));
+    await new Promise<void>((started) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        started();
+      });
+    });
+    child.kill('SIGINT');
+
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('error: Interrupted.');
+    expect(stdout.length).toBeGreaterThan(0);
   });
 
   test('rejects a context beyond the model', async () => {
