@@ -63,7 +63,14 @@ export {
   parseQGroups,
   zeroPoint,
 } from './exl2/groups.js';
-export { EXL2_GROUP_SIZES, type Exl2PlanEntry, headPlan, planForBits, planGroups } from './exl2/plan.js';
+export {
+  EXL2_GROUP_SIZES,
+  type Exl2PlanEntry,
+  headPlan,
+  PLAN_BITS_RANGE,
+  planForBits,
+  planGroups,
+} from './exl2/plan.js';
 export { exl2TensorsToWrite, type QuantizeExl2Options, quantizeExl2 } from './exl2/quantize.js';
 export {
   assembleExl2Tensors,

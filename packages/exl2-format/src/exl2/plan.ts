@@ -101,22 +101,27 @@ export function planGroups(inFeatures: number, plan: readonly Exl2PlanEntry[]): 
   return groups;
 }
 
+/** Bits per weight {@link planForBits} accepts: all-2-bit to all-8-bit codes, with or without scale overhead. */
+export const PLAN_BITS_RANGE = { min: 2, max: 8.5 } as const;
+
 /**
  * Returns a plan that averages about `bitsPerWeight` bits per weight including the 4-bit
- * per-column scale of each 128-row group (0.03125 bits), mixing the two nearest widths.
+ * per-column scale of each 128-row group (0.03125 bits), mixing the two nearest widths. Targets
+ * within the scale overhead of 2 or 8 bits give all-2-bit or all-8-bit plans.
  */
 export function planForBits(bitsPerWeight: number): Exl2PlanEntry[] {
   const scaleOverhead = 4 / 128;
-  const codeBits = bitsPerWeight - scaleOverhead;
-  if (!Number.isFinite(bitsPerWeight) || codeBits < 2 || codeBits > 8) {
+  if (
+    !Number.isFinite(bitsPerWeight) ||
+    bitsPerWeight < PLAN_BITS_RANGE.min ||
+    bitsPerWeight > PLAN_BITS_RANGE.max
+  ) {
     throw new InvalidOptionError(
-      `bits per weight ${bitsPerWeight} is outside the range EXL2 can reach (${2 + scaleOverhead} to ${8 + scaleOverhead}).`,
-      {
-        expected: `${2 + scaleOverhead}..${8 + scaleOverhead}`,
-        actual: String(bitsPerWeight),
-      },
+      `bits per weight ${bitsPerWeight} is outside the range EXL2 plans cover (${PLAN_BITS_RANGE.min} to ${PLAN_BITS_RANGE.max}).`,
+      { expected: `${PLAN_BITS_RANGE.min}..${PLAN_BITS_RANGE.max}`, actual: String(bitsPerWeight) },
     );
   }
+  const codeBits = Math.min(8, Math.max(2, bitsPerWeight - scaleOverhead));
   const widths = [...EXL2_BIT_WIDTHS].reverse();
   const exact = widths.find((bits) => Math.abs(bits - codeBits) < 1e-9);
   if (exact !== undefined) return [{ bits: exact, proportion: 1, groupSize: 128 }];

@@ -248,6 +248,10 @@ describe('quantization plans', () => {
     const plan = planForBits(4.65);
     expect(plan.map((entry) => entry.bits)).toEqual([5, 4]);
     expect(plan[0]!.proportion).toBeCloseTo(0.61875, 10);
-    expect(() => planForBits(1.5)).toThrow(/outside the range/);
+    expect(planForBits(2)).toEqual([{ bits: 2, proportion: 1, groupSize: 128 }]);
+    expect(planForBits(8.5)).toEqual([{ bits: 8, proportion: 1, groupSize: 128 }]);
+    expect(() => planForBits(1.5)).toThrow(
+      /bits per weight 1.5 is outside the range EXL2 plans cover \(2 to 8.5\)/,
+    );
   });
 });
