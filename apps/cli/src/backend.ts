@@ -9,7 +9,7 @@ export const BACKEND_NAMES = ['auto', 'webgpu', 'wasm', 'gpujs', 'cpu'] as const
 /** One of {@link BACKEND_NAMES}. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
-/** Returns whether `error` says that no WebGPU adapter or device could be obtained. */
+/** Returns whether `error` reports that no WebGPU adapter or device could be obtained. */
 function isWebGpuUnavailable(error: unknown): boolean {
   return error instanceof Error && error.name === 'WebGpuUnavailableError';
 }

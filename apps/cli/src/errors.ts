@@ -34,7 +34,7 @@ export interface CliErrorOptions {
 
 /**
  * Base class of the errors the CLI raises itself. The message is printed as it is, so it names the
- * value that failed and says what to do next. `exitCode` is the process exit code.
+ * value that failed and tells the user what to do next. `exitCode` is the process exit code.
  */
 export class CliError extends Error {
   /** Process exit code for this error. */

@@ -7,7 +7,9 @@ export function formatBytes(bytes: number): string {
     value /= 1000;
     unit += 1;
   }
-  const digits = unit === 0 ? 0 : value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  let digits = 2;
+  if (unit === 0 || value >= 100) digits = 0;
+  else if (value >= 10) digits = 1;
   return `${value.toFixed(digits)} ${units[unit]}`;
 }
 
@@ -45,7 +47,7 @@ export interface ProgressBarOptions {
 const BAR_WIDTH = 24;
 
 /**
- * A progress bar on stderr. On a terminal it redraws one line in place; on a pipe or file it writes
+ * A progress bar on stderr. On a terminal it redraws one line in place. On a pipe or file it writes
  * only one summary line when it finishes, so logs stay readable.
  */
 export class ProgressBar {

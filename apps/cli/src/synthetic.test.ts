@@ -9,7 +9,7 @@ import { FIXTURES } from './test-utils/stories260k.js';
 const LLAMA2_TOKENIZER = join(FIXTURES, 'tokenizers/llama2-tokenizer.model');
 /** Set to 1 to also run the full-size MiniChat-shaped model (about 1.8 GB; minutes to write and load). */
 const FULL_SIZE = process.env.MINICHAT_FULL_SIZE === '1';
-/** Directory for the full-size model; reused when it already holds one. Default: a temporary directory. */
+/** Directory for the full-size model; a model already there is reused. Default: a temporary directory. */
 const FULL_SIZE_DIR = process.env.MINICHAT_FULL_SIZE_DIR;
 
 let workDirectory: string;

@@ -15,7 +15,7 @@ export interface CliIo {
   cwd: string;
 }
 
-/** What a command's `run` receives besides its arguments. */
+/** Context a command's `run` receives besides its arguments. */
 export interface CommandContext {
   /** Streams and environment. */
   io: CliIo;

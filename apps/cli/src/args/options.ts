@@ -8,7 +8,7 @@ export interface OptionSpec {
   short?: string;
   /** Placeholder for the value in help text, such as `DIR`. Default: `VALUE`. */
   valueName?: string;
-  /** What the option sets, with its unit. One or two sentences. */
+  /** Help text: the setting the option controls, with its unit. One or two sentences. */
   description: string;
   /** Default shown in help text. The command applies the default itself. */
   defaultText?: string;

@@ -75,7 +75,7 @@ async function readMessages(path: string, io: CliIo): Promise<ChatMessage[]> {
   return parsed as ChatMessage[];
 }
 
-/** `minichat prompt`: prints the rendered chat prompt and the exact token ids the model sees. */
+/** `minichat prompt`: prints the rendered chat prompt and the exact token ids fed to the model. */
 export const promptCommand: CommandSpec = {
   name: 'prompt',
   summary: 'Render a conversation with the chat template and show the token ids the model sees',

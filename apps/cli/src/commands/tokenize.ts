@@ -111,7 +111,10 @@ export const tokenizeCommand: CommandSpec = {
       type: 'boolean',
       description: 'Print JSON: {"ids", "pieces"} for --text, {"text"} for --decode.',
     },
-    'no-bos': { type: 'boolean', description: 'Do not add BOS, whatever the tokenizer config says.' },
+    'no-bos': {
+      type: 'boolean',
+      description: 'Do not add BOS, even when tokenizer_config.json sets add_bos_token.',
+    },
     'parse-special': {
       type: 'boolean',
       description:

@@ -138,7 +138,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     if (response.status === 206 && contentRangeStart(response.headers.get('content-range')) !== present) {
       await response.body?.cancel();
       throw new DownloadError(
-        `Download of ${options.name} failed: ${options.url} answered the range request from byte ${present} with Content-Range '${response.headers.get('content-range')}'.`,
+        `Download of ${options.name} failed: the range request from byte ${present} to ${options.url} returned Content-Range '${response.headers.get('content-range')}'.`,
         options.url,
         206,
       );

@@ -8,7 +8,7 @@ export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
 export const MAX_LISTING_BYTES = 32 * 1024 * 1024;
 /** Most files a pulled repository may have; a model repo has a handful, so more means a wrong repo. */
 export const MAX_REPO_FILES = 10_000;
-/** Longest file path accepted from a listing. Paths become file names under the cache directory. */
+/** Maximum file path length accepted from a listing. Paths become file names under the cache directory. */
 export const MAX_REPO_PATH_LENGTH = 1024;
 
 /** One file of a repository revision, with the metadata the hub lists for it. */

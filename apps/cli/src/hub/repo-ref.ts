@@ -11,9 +11,9 @@ export const DEFAULT_MODEL = 'cgus/MiniChat-2-3B-exl2';
 /** Revision used when a repo id names no branch. */
 export const DEFAULT_REVISION = 'main';
 
-/** Longest owner or repository name the hub accepts (its documented limit is 96 characters). */
+/** Maximum length of an owner or repository name accepted here; a longer one is not a hub name. */
 const MAX_REPO_PART_LENGTH = 96;
-/** Longest revision accepted; Git refs are not limited, but a longer one is surely a typo. */
+/** Maximum revision length accepted here. Git does not limit refs, but a longer one is surely a typo. */
 const MAX_REVISION_LENGTH = 255;
 
 const REPO_PART = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

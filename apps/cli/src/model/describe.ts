@@ -22,13 +22,13 @@ export interface TokenizerDescription {
   addBos: boolean;
 }
 
-/** What `minichat inspect` reports; `--json` prints this object. */
+/** Report of `minichat inspect`; `--json` prints this object. */
 export interface ModelDescription {
   /** The model argument as given. */
   model: string;
   /** Directory path or URL the files were read from. */
   source: string;
-  /** How the argument was resolved. */
+  /** Resolved location of the argument. */
   location: ModelLocation;
   /** The validated config, with `raw` left out. */
   config: Omit<LlamaConfig, 'raw'>;

@@ -53,7 +53,7 @@ test('other URLs stay URLs', async () => {
 
 test('a file is rejected', async () => {
   await expect(locateModel('weights.safetensors', cwd, ENDPOINT)).rejects.toThrow(
-    "Model 'weights.safetensors' is a file. Pass the directory that holds config.json and the weights.",
+    "Model 'weights.safetensors' is a file. Pass the directory that contains config.json and the weights.",
   );
 });
 

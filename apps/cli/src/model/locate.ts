@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { InputNotFoundError } from '../errors.js';
 import { parseRepoRef, type RepoRef } from '../hub/repo-ref.js';
 
-/** Where a model lives, as parsed from a `--model` value. */
+/** Location of a model, as parsed from a `--model` value. */
 export type ModelLocation =
   | { kind: 'directory'; path: string }
   | { kind: 'hub'; ref: RepoRef }
@@ -40,9 +40,9 @@ function hubRefFromUrl(url: URL, endpoint: string): RepoRef | undefined {
 }
 
 /**
- * Parses a `--model` value. A local directory wins over a repo id of the same spelling; an
- * `http(s)://` value is a URL (a hub page URL becomes a repo reference); `owner/name[@branch]` is a
- * hub repository. Anything else raises {@link InputNotFoundError}.
+ * Parses a `--model` value. A local directory wins over a repo id of the same spelling. An
+ * `http(s)://` value is a URL, and a hub page URL becomes a repo reference. `owner/name[@branch]` is
+ * a hub repository. Anything else raises {@link InputNotFoundError}.
  */
 export async function locateModel(text: string, cwd: string, endpoint: string): Promise<ModelLocation> {
   if (/^https?:\/\//i.test(text)) {
@@ -61,7 +61,7 @@ export async function locateModel(text: string, cwd: string, endpoint: string): 
   if (kind === 'directory') return { kind: 'directory', path };
   if (kind === 'file') {
     throw new InputNotFoundError(
-      `Model '${text}' is a file. Pass the directory that holds config.json and the weights.`,
+      `Model '${text}' is a file. Pass the directory that contains config.json and the weights.`,
       text,
     );
   }

@@ -8,7 +8,7 @@ import { formatRepoRef } from '../hub/repo-ref.js';
 import type { Logger } from '../log.js';
 import { locateModel, type ModelLocation } from './locate.js';
 
-/** How a hub model that is not in the cache gets opened. */
+/** Access mode for a hub model that is not in the cache. */
 export type HubAccess =
   /** Download it into the cache first (`chat`, `generate`: they read every weight anyway). */
   | 'pull'
@@ -31,7 +31,7 @@ export interface OpenModelArgumentOptions {
 export interface OpenedModel {
   /** The value as the user typed it. */
   argument: string;
-  /** Where it was found. */
+  /** Resolved location. */
   location: ModelLocation;
   /** Local directory of the files, when they are on disk. */
   directory: string | undefined;
@@ -66,7 +66,7 @@ async function hubFiles(
 
 /**
  * Opens the model named by a `--model` value: a local directory, a hub repo id (from the cache,
- * pulled or read remotely, as `access` says) or a URL read with range requests. The config and
+ * pulled or read remotely, as `access` selects) or a URL read with range requests. The config and
  * every tensor header are validated before this returns.
  */
 export async function openModelArgument(

@@ -22,7 +22,7 @@ export interface MockHubFaults {
   truncateOnce?: Map<string, number>;
   /** Paths whose listed SHA-256 (or blob id) is wrong. */
   wrongChecksum?: Set<string>;
-  /** Paths that are listed but answer 404 on download. */
+  /** Paths that are listed but return 404 on download. */
   missingFiles?: Set<string>;
   /** Delay in milliseconds between 64 KiB chunks of file bodies. Default: 0. */
   chunkDelayMs?: number;
@@ -125,7 +125,7 @@ async function sendBody(
 }
 
 /**
- * Starts an HTTP server on 127.0.0.1 that answers like the Hugging Face hub for `repos`:
+ * Starts an HTTP server on 127.0.0.1 that responds like the Hugging Face hub for `repos`:
  * `GET /api/models/{repo}/revision/{revision}` with a `siblings` listing (sizes, `blobId`, and
  * `lfs.sha256` for LFS files) and `GET /{repo}/resolve/{revision}/{path}` with `Range` support.
  */
