@@ -101,7 +101,7 @@ results.model = {
 const skipped = new Map<RunnerName, string>();
 if (!options.runnersExplicit) {
   for (const runner of options.runners) {
-    const reason = defaultSkipReason(runner, options.webgpuDriver);
+    const reason = defaultSkipReason(runner, options.webgpuDriver, options.quick);
     if (reason !== undefined) skipped.set(runner, reason);
   }
 }
@@ -127,6 +127,7 @@ if (runModels || runBandwidth) {
       timeoutMs: options.timeoutSeconds * 1000,
       // 1 GiB is far above any last-level cache; the quick preset reads a quarter of that.
       bandwidthBytes: runBandwidth ? (options.quick ? 256 : 1024) * 2 ** 20 : undefined,
+      gpuBandwidth: runBandwidth && options.webgpuDriver === 'system' && !skipped.has('webgpu'),
       log,
     });
     const bandwidth = summarize(rounds.bandwidth);
@@ -136,6 +137,17 @@ if (runModels || runBandwidth) {
         exl2CeilingTokensPerSecond: summarize(rounds.bandwidth.map((b) => b / exl2Traffic.totalBytes))!,
         ggufCeilingTokensPerSecond: summarize(rounds.bandwidth.map((b) => b / ggufTraffic.totalBytes))!,
       };
+    }
+    if (rounds.gpuBandwidth.length > 0 || rounds.gpuBandwidthErrors.length > 0) {
+      const gpu = summarize(rounds.gpuBandwidth);
+      results.gpuBandwidth = { errors: rounds.gpuBandwidthErrors };
+      if (rounds.gpuAdapter) results.gpuBandwidth.adapter = rounds.gpuAdapter;
+      if (gpu) {
+        results.gpuBandwidth.bytesPerSecond = gpu;
+        results.gpuBandwidth.exl2CeilingTokensPerSecond = summarize(
+          rounds.gpuBandwidth.map((b) => b / exl2Traffic.totalBytes),
+        )!;
+      }
     }
     results.runners = summarizeRunners(
       {

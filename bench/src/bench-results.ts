@@ -45,6 +45,17 @@ export interface BenchResults {
     /** Decode tokens/s ceiling of the GGUF model. */
     ggufCeilingTokensPerSecond: Summary;
   };
+  /** GPU memory read bandwidth (only with `--webgpu-driver system`) and the EXL2 ceiling it implies. */
+  gpuBandwidth?: {
+    /** Adapter the probe ran on. */
+    adapter?: string;
+    /** Bytes per second, over the rounds. */
+    bytesPerSecond?: Summary;
+    /** Decode tokens/s ceiling of the EXL2 model on this GPU. */
+    exl2CeilingTokensPerSecond?: Summary;
+    /** Errors of probe rounds that failed. */
+    errors: string[];
+  };
   /** Per-runner summaries, including runners that failed (with their errors). */
   runners: Partial<Record<RunnerName, RunnerResult>>;
   /** The project's goals. */

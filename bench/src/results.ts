@@ -30,7 +30,10 @@ export interface RunnerResult {
   peakRssBytes?: Summary;
   /** Peak RSS divided by the bytes of the weights file this runner loads. */
   peakRssPerWeightsFile?: Summary;
-  /** Decode tokens/s divided by the bandwidth ceiling of the same round. */
+  /**
+   * Decode tokens/s divided by the bandwidth ceiling of the same round: the GPU read bandwidth for GPU
+   * runners when the GPU probe ran, else the CPU read bandwidth.
+   */
   decodePerCeiling?: Summary;
   /** Decode tokens/s divided by llama.cpp's in the same round (our runners only). */
   decodePerLlamaCpp?: Summary;
@@ -128,7 +131,9 @@ export function summarizeRunners(
       'decodePerCeiling',
       summarize(
         perRound(rounds, name, (o, round) => {
-          const bandwidth = rounds.bandwidth[round];
+          // GPU runners read their weights from GPU memory when the GPU probe ran; else from RAM.
+          const gpu = GPU_RUNNERS.includes(name) && rounds.gpuBandwidth.length > 0;
+          const bandwidth = gpu ? rounds.gpuBandwidth[round] : rounds.bandwidth[round];
           return bandwidth === undefined
             ? undefined
             : o.measurement.decodeTokensPerSecond / (bandwidth / traffic.totalBytes);

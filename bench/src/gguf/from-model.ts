@@ -8,6 +8,15 @@ import type { GgufTensorToWrite } from './write-file.js';
 /** Storage of the GGUF tensors: Q4_0 layers with a Q8_0 head and embedding, or everything in F32. */
 export type GgufWeightType = 'q4_0' | 'f32';
 
+/** Options of {@link ggufFromModel}. */
+export interface GgufFromModelOptions {
+  /**
+   * Reorders the q and k rows for GGUF's interleaved RoPE. Only `false` in tests, which show that
+   * llama.cpp then computes another function. Default: true.
+   */
+  permuteRope?: boolean;
+}
+
 /** Rows of the embedding converted at once, so the fp32 copy of a large vocabulary stays small. */
 const EMBEDDING_CHUNK_ROWS = 4096;
 
@@ -99,7 +108,9 @@ function asBytes(values: Float32Array): Uint8Array {
 export async function ggufFromModel(
   reader: ModelReader,
   type: GgufWeightType,
+  options: GgufFromModelOptions = {},
 ): Promise<{ metadata: ReturnType<typeof llamaGgufMetadata>; tensors: GgufTensorToWrite[] }> {
+  const permuteRope = options.permuteRope ?? true;
   const { config } = reader;
   if (config.tieWordEmbeddings) {
     throw new GgufWriteError(
@@ -139,7 +150,7 @@ export async function ggufFromModel(
   ): (() => Promise<Uint8Array>) => {
     return async () => {
       let weight = await readLinearOutMajor(reader, prefix);
-      if (ropeHeads !== undefined) weight = permuteForGgufRope(weight, ropeHeads, inFeatures);
+      if (ropeHeads !== undefined && permuteRope) weight = permuteForGgufRope(weight, ropeHeads, inFeatures);
       return encode(weight, inFeatures, target);
     };
   };

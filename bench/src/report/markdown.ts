@@ -62,6 +62,14 @@ export function renderMarkdown(results: BenchResults): string {
     );
   }
 
+  if (results.gpuBandwidth) {
+    const g = results.gpuBandwidth;
+    lines.push(
+      `GPU read bandwidth (${g.adapter ?? 'unknown adapter'}): ${summary(g.bytesPerSecond, 1, 1e-9)} GB/s; EXL2 decode ` +
+        `ceiling ${summary(g.exl2CeilingTokensPerSecond)} tok/s.${g.errors.length > 0 ? ` Errors: ${g.errors.join('; ')}` : ''}`,
+      '',
+    );
+  }
   lines.push('| goal | target | runner | median | met |', '|---|---|---|---|---|');
   for (const goal of results.goals) {
     const met = goal.met === undefined ? 'not measured' : goal.met ? 'yes' : 'no';

@@ -46,7 +46,14 @@ export interface RunMeasurement {
 export function defaultSkipReason(
   runner: RunnerName,
   webgpuDriver: 'swiftshader' | 'system',
+  quick: boolean,
 ): string | undefined {
+  if (runner === 'cpu' && !quick) {
+    return (
+      'skipped: the f32 TypeScript reference backend decodes the full model at well under one token per ' +
+      'second, so a 512-token prefill alone takes tens of minutes; name cpu in --runners to run it anyway'
+    );
+  }
   if (runner === 'webgpu' && webgpuDriver === 'swiftshader') {
     return (
       'skipped: without --webgpu-driver system Dawn runs on SwiftShader, which emulates the GPU on the CPU ' +
