@@ -16,6 +16,13 @@ export {
 } from './llama2c-tokenizer.js';
 export { type LoadTokenizerOptions, loadSentencePieceModel } from './load-sentencepiece.js';
 export {
+  loadTokenizer,
+  MAX_TOKENIZER_CONFIG_BYTES,
+  parseTokenizerConfig,
+  type TokenizerConfig,
+  type TokenizerFiles,
+} from './load-tokenizer.js';
+export {
   defaultBpeTrainerSpec,
   identityNormalizerSpec,
   type NormalizerSpecData,
@@ -34,3 +41,9 @@ export {
   Tokenizer,
   type TokenizerInit,
 } from './tokenizer.js';
+export {
+  type LoadTokenizerJsonOptions,
+  loadTokenizerJson,
+  type ParsedTokenizerJson,
+  parseTokenizerJson,
+} from './tokenizer-json.js';

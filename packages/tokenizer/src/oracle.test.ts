@@ -4,7 +4,7 @@ import type { SentencePieceModelData } from './model-data.js';
 import { parseSentencePieceModel, serializeSentencePieceModel } from './sentencepiece-model.js';
 import { buildCorpus, seededRandom } from './test-utils/corpus.js';
 import { extendLikeMiniChat, MINICHAT_VOCAB_SIZE } from './test-utils/extended-model.js';
-import { readFixture } from './test-utils/fixtures.js';
+import { readFixture, readJsonFixture } from './test-utils/fixtures.js';
 import { loadOracle, type Oracle } from './test-utils/oracle.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -134,6 +134,25 @@ describe('agreement with Google SentencePiece', () => {
     const pair = await loadPair(model);
     const texts = [...corpus.slice(0, 400), 'the tea is hot', 'q  z q z', 'the  time'];
     expect(encodeMismatches(pair, texts)).toEqual([]);
+  });
+
+  it('encodes MiniChat prompts segment by segment', () => {
+    // MiniChat's reference: BOS, then each text run between `</s>` strings encoded on its own (with its
+    // own dummy prefix), and `</s>` as id 2.
+    const { cases } = readJsonFixture<{ cases: { name: string; expected_prompt: string }[] }>(
+      'minichat',
+      'chat-template-cases.json',
+    );
+    expect(cases.length).toBeGreaterThan(0);
+    for (const { expected_prompt: prompt } of cases) {
+      const expected = [1];
+      prompt.split('</s>').forEach((segment, index) => {
+        if (index > 0) expected.push(2);
+        expected.push(...extended.oracle.encode(segment));
+      });
+      expect(extended.ours.encode(prompt, { parseSpecial: true })).toEqual(expected);
+      expect(extended.ours.encode([{ text: prompt, allowSpecial: true }])).toEqual(expected);
+    }
   });
 
   it('encodes like a model that removes extra spaces', async () => {

@@ -39,6 +39,12 @@ export interface TokenizerInit {
   addEosToken: boolean;
   /** Ids of added tokens (from `tokenizer.json`) that count as special besides CONTROL and UNKNOWN pieces. */
   extraSpecialIds?: readonly number[];
+  /**
+   * Whether every text run between special tokens gets its own dummy prefix (SentencePiece and the
+   * MiniChat reference) or only the first run (Hugging Face Metaspace with `prepend_scheme: "first"`).
+   * Default: true.
+   */
+  prefixEverySegment?: boolean;
 }
 
 /** Longest normalized segment, in UTF-16 code units, whose ids are cached; longer ones are rare words. */
@@ -72,6 +78,7 @@ export class Tokenizer {
   readonly #decoderSettings: DecoderSettings;
   readonly #specialPattern: RegExp | undefined;
   readonly #segmentCache = new Map<string, number[]>();
+  readonly #prefixEverySegment: boolean;
 
   /** Builds a tokenizer from model data; loaders call this after parsing a file. */
   constructor(init: TokenizerInit) {
@@ -91,6 +98,7 @@ export class Tokenizer {
     this.addBosToken = init.addBosToken && this.bosId >= 0;
     this.addEosToken = init.addEosToken && this.eosId >= 0;
 
+    this.#prefixEverySegment = init.prefixEverySegment ?? true;
     const extraSpecialIds = new Set(init.extraSpecialIds ?? []);
     const norm = this.#model.normalizerSpec;
     this.#decoderSettings = {
@@ -202,6 +210,7 @@ export class Tokenizer {
 
   #encodeParts(parts: readonly PromptPart[], ids: number[]): void {
     let pending = '';
+    let first = true;
     for (const part of parts) {
       if (!part.allowSpecial || this.#specialPattern === undefined) {
         pending += part.text;
@@ -212,18 +221,20 @@ export class Tokenizer {
       let last = 0;
       for (let match = pattern.exec(part.text); match !== null; match = pattern.exec(part.text)) {
         pending += part.text.slice(last, match.index);
-        this.#encodeText(pending, ids);
+        this.#encodeText(pending, ids, first || this.#prefixEverySegment);
+        first = false;
         pending = '';
         ids.push(this.#vocab.allIds.get(match[0])!);
         last = match.index + match[0].length;
       }
       pending += part.text.slice(last);
     }
-    this.#encodeText(pending, ids);
+    this.#encodeText(pending, ids, first || this.#prefixEverySegment);
   }
 
-  #encodeText(text: string, ids: number[]): void {
-    const normalized = normalizeText(text, this.#model.normalizerSpec);
+  #encodeText(text: string, ids: number[], dummyPrefix = true): void {
+    const spec = this.#model.normalizerSpec;
+    const normalized = normalizeText(text, dummyPrefix ? spec : { ...spec, addDummyPrefix: false });
     if (!this.#vocab.canSplitBeforeSpace) {
       this.#bpe.encode(normalized, ids);
       return;
