@@ -34,6 +34,12 @@ export interface WebGpuBackendOptions {
    * device's limit.
    */
   maxStorageBufferBindingSize?: number;
+  /**
+   * Multiplies fp16 weights in native f16 arithmetic when the device has `shader-f16`; the backend then
+   * reports `precision: 'f16'`. Otherwise fp16 data is widened with `unpack2x16float` and all
+   * arithmetic is f32. Default: true.
+   */
+  shaderF16?: boolean;
 }
 
 /**
@@ -73,7 +79,8 @@ export function createBackendOnDevice(
     timestamps: options.timestamps ?? false,
     maxStorageBufferBindingSize: options.maxStorageBufferBindingSize,
   });
-  return new WebGpuBackendImpl(context, description, onDispose);
+  const nativeF16 = (options.shaderF16 ?? true) && device.features.has('shader-f16');
+  return new WebGpuBackendImpl(context, description, nativeF16, onDispose);
 }
 
 async function requestDefaultAdapter(powerPreference: GPUPowerPreference | undefined): Promise<GPUAdapter> {

@@ -1,15 +1,18 @@
 /** Base class of every error this package throws. Check with `instanceof WebGpuBackendError`. */
 export class WebGpuBackendError extends Error {
+  /** The error class name. */
   override name = 'WebGpuBackendError';
 }
 
 /** No WebGPU adapter or device could be obtained. */
 export class WebGpuUnavailableError extends WebGpuBackendError {
+  /** The error class name. */
   override name = 'WebGpuUnavailableError';
 }
 
 /** An argument does not fit the shape or range an op needs. */
 export class WebGpuInvalidArgumentError extends WebGpuBackendError {
+  /** The error class name. */
   override name = 'WebGpuInvalidArgumentError';
   /** Name of the argument or field. */
   readonly argument: string;
@@ -28,6 +31,7 @@ export class WebGpuInvalidArgumentError extends WebGpuBackendError {
  * model as a whole needs more than the device offers.
  */
 export class WebGpuCapacityError extends WebGpuBackendError {
+  /** The error class name. */
   override name = 'WebGpuCapacityError';
   /** What was being allocated. */
   readonly resource: string;
@@ -48,6 +52,7 @@ export class WebGpuCapacityError extends WebGpuBackendError {
 
 /** The device reported a validation or out-of-memory error while running recorded work. */
 export class WebGpuDeviceError extends WebGpuBackendError {
+  /** The error class name. */
   override name = 'WebGpuDeviceError';
   /** `'validation'`, `'out-of-memory'` or `'internal'`. */
   readonly kind: string;
@@ -63,6 +68,7 @@ export class WebGpuDeviceError extends WebGpuBackendError {
  * Every resource of the backend is gone: dispose it, create a new backend and load the model again.
  */
 export class WebGpuDeviceLostError extends WebGpuBackendError {
+  /** The error class name. */
   override name = 'WebGpuDeviceLostError';
   /** The `GPUDeviceLostInfo.reason`: `'destroyed'` or `'unknown'`. */
   readonly reason: string;
@@ -78,6 +84,7 @@ export class WebGpuDeviceLostError extends WebGpuBackendError {
 
 /** The backend was used after `dispose()`, or a handle was used after `release()`. */
 export class WebGpuDisposedError extends WebGpuBackendError {
+  /** The error class name. */
   override name = 'WebGpuDisposedError';
 }
 

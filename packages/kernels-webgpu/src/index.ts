@@ -1,5 +1,6 @@
+/// <reference types="@webgpu/types" />
 /**
- * WebGPU kernels for the MiniChat runtime: a {@link Backend} that runs EXL2 and fp16 LLaMA models with
+ * WebGPU kernels for the MiniChat runtime: a `Backend` of `@minichat/runtime` that runs EXL2 and fp16 LLaMA models with
  * WGSL compute shaders, in browsers and (through `@minichat/kernels-webgpu/node`) in Node with Dawn.
  *
  * @packageDocumentation

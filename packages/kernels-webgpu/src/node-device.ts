@@ -12,14 +12,22 @@ export interface NodeDeviceOptions {
   powerPreference?: GPUPowerPreference;
 }
 
+/** What {@link requestNodeDevice} returns. */
+export interface NodeDevice {
+  /** Dawn's `GPU` object (the `navigator.gpu` of Node). */
+  gpu: GPU;
+  /** The adapter the device came from. */
+  adapter: GPUAdapter;
+  /** The device, with the adapter's largest buffer limits. */
+  device: GPUDevice;
+}
+
 /**
  * Creates a Dawn `GPU` object and requests an adapter and a device from it, with the adapter's largest
  * buffer limits. Dawn picks its Vulkan, Metal or D3D12 backend; without a GPU, SwiftShader's Vulkan
  * driver works when `VK_ICD_FILENAMES` names it.
  */
-export async function requestNodeDevice(
-  options: NodeDeviceOptions = {},
-): Promise<{ gpu: GPU; adapter: GPUAdapter; device: GPUDevice }> {
+export async function requestNodeDevice(options: NodeDeviceOptions = {}): Promise<NodeDevice> {
   const gpu = create(options.dawnOptions ?? []);
   // Dawn tears down its instance when the GPU object is garbage-collected, which crashes the process if
   // a device of it is still in use; the set keeps it alive until the device is lost or destroyed.

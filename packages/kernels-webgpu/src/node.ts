@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 /**
  * Node entry: creates the WebGPU backend on a Dawn device from the `webgpu` package.
  *
@@ -7,7 +8,7 @@ import type { WebGpuBackend } from './backend/webgpu-backend.js';
 import { createBackendOnDevice, describeAdapter, type WebGpuBackendOptions } from './create.js';
 import { type NodeDeviceOptions, requestNodeDevice } from './node-device.js';
 
-export type { NodeDeviceOptions } from './node-device.js';
+export type { NodeDevice, NodeDeviceOptions } from './node-device.js';
 export { requestNodeDevice } from './node-device.js';
 
 /** Options of {@link createNodeWebGpuBackend}: the backend options (without `device` and `adapter`) and Dawn's. */

@@ -25,6 +25,9 @@ export async function requestBackendDevice(
   try {
     return await adapter.requestDevice({ label: 'minichat', requiredLimits, requiredFeatures });
   } catch (cause) {
-    throw new WebGpuUnavailableError(`The WebGPU adapter refused a device: ${String(cause)}`, { cause });
+    throw new WebGpuUnavailableError(
+      `requestDevice failed on the WebGPU adapter: ${String(cause)}. Retry, or request a device yourself and pass it as the device option.`,
+      { cause },
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { formatBytes } from '../errors.js';
 
-/** Shape of a LLaMA-family model, for {@link checkModelFits}. */
+/** Shape of a LLaMA-family model, for `WebGpuBackend.checkModelFits`. */
 export interface ModelFitShape {
   /** Hidden size. */
   hiddenSize: number;
@@ -30,7 +30,7 @@ export interface ModelFitShape {
   headBitsPerWeight: number;
 }
 
-/** Result of {@link checkModelFits}. */
+/** Result of `WebGpuBackend.checkModelFits`. */
 export interface ModelFitReport {
   /** Whether every tensor can be allocated within the device's limits (and the budget, when given). */
   fits: boolean;

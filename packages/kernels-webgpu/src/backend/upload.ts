@@ -88,10 +88,11 @@ function validateDense(data: DenseWeightData): void {
 export function uploadLinearWeight(
   context: GpuContext,
   data: LinearWeightData,
+  nativeF16: boolean,
 ): { kind: 'exl2'; exl2: Exl2GpuLayout } | { kind: 'dense'; dense: DenseGpuLayout } {
   if (data.kind === 'dense') {
     validateDense(data);
-    return { kind: 'dense', dense: uploadDense(context, data) };
+    return { kind: 'dense', dense: uploadDense(context, data, nativeF16) };
   }
   if (data.kind !== 'exl2') {
     throw new WebGpuInvalidArgumentError(

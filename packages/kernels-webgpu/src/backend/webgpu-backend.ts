@@ -45,8 +45,10 @@ export interface KernelTiming {
   milliseconds: number;
 }
 
-/** The runtime's {@link Backend} on a WebGPU device, with WebGPU-specific extras. */
+/** The runtime's `Backend` on a WebGPU device, with WebGPU-specific extras. */
 export interface WebGpuBackend extends Backend {
+  /** The version of the runtime's backend interface this backend implements. */
+  readonly specificationVersion: typeof BACKEND_SPECIFICATION_VERSION;
   /** The device the kernels run on. */
   readonly device: GPUDevice;
   /**
@@ -85,9 +87,11 @@ export class WebGpuBackendImpl implements WebGpuBackend {
   constructor(
     readonly context: GpuContext,
     description: string,
+    private readonly nativeF16: boolean,
     private readonly onDispose: () => void,
   ) {
-    this.info = { description, precision: 'f32', maxAllocationBytes: context.maxBindingBytes };
+    const precision = nativeF16 ? 'f16' : 'f32';
+    this.info = { description, precision, maxAllocationBytes: context.maxBindingBytes };
     this.device = context.device;
     this.lost = context.lost;
     this.gatherScratch = new ScratchBuffer(context, 'exl2 gathered activations');
@@ -146,7 +150,7 @@ export class WebGpuBackendImpl implements WebGpuBackend {
   }
 
   uploadLinear(data: LinearWeightData): LinearWeight {
-    const layout = uploadLinearWeight(this.context, data);
+    const layout = uploadLinearWeight(this.context, data, this.nativeF16);
     return this.track(new GpuLinear(this.owner, data.name, data.inFeatures, data.outFeatures, layout));
   }
 

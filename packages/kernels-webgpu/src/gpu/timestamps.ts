@@ -3,8 +3,9 @@ import { BufferUsage, MAP_MODE_READ, TIMESTAMP_QUERY_CAPACITY } from './constant
 /**
  * Collects begin/end timestamps of compute passes and sums them per kernel name.
  *
- * Each submission uses queries from 0 up; after the submission the resolved values are copied to a
- * mappable buffer and read asynchronously, so recording never waits for the GPU.
+ * Each submission uses queries from 0 up. After the submission, the resolved values are copied to a
+ * mappable buffer and read asynchronously, so recording never waits for the GPU. This mode creates one
+ * small read-back buffer per submission.
  */
 export class TimestampRecorder {
   private readonly querySet: GPUQuerySet;

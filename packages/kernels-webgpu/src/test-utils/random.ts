@@ -6,7 +6,7 @@ export class TestRandom {
     this.state = seed >>> 0;
   }
 
-  /** A number in [0, 1). */
+  /** Returns the next number in [0, 1). */
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;
     let t = this.state;
@@ -15,7 +15,7 @@ export class TestRandom {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
-  /** An integer in [0, limit). */
+  /** Returns the next integer in [0, limit). */
   int(limit: number): number {
     return Math.floor(this.next() * limit);
   }

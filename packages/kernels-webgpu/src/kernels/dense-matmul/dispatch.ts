@@ -19,6 +19,8 @@ export interface DenseGpuPart {
 /** A dense layer on the device. */
 export interface DenseGpuLayout {
   dtype: 'f32' | 'f16';
+  /** Whether fp16 products use native f16 arithmetic. */
+  nativeF16: boolean;
   inFeatures: number;
   outFeatures: number;
   parts: DenseGpuPart[];
@@ -28,7 +30,7 @@ export interface DenseGpuLayout {
  * Uploads a dense layer (already validated), transposed to input-major order and split by output
  * features so each part fits one storage binding.
  */
-export function uploadDense(context: GpuContext, data: DenseWeightData): DenseGpuLayout {
+export function uploadDense(context: GpuContext, data: DenseWeightData, nativeF16: boolean): DenseGpuLayout {
   const { inFeatures, outFeatures, dtype } = data;
   // Columns per part: an even number, so fp16 pairs never straddle two parts.
   const bytesPerColumn = inFeatures * (dtype === 'f32' ? 4 : 2);
@@ -60,7 +62,7 @@ export function uploadDense(context: GpuContext, data: DenseWeightData): DenseGp
     for (const part of parts) context.destroyBuffer(part.buffer);
     throw error;
   }
-  return { dtype, inFeatures, outFeatures, parts };
+  return { dtype, nativeF16: nativeF16 && dtype === 'f16', inFeatures, outFeatures, parts };
 }
 
 /** Records `out[0..rows) = x[0..rows) @ W` for a dense layer. */
@@ -88,7 +90,7 @@ export function recordDenseMatmul(
     params.u32[6] = columnGroups;
     context.dispatch(
       denseMatmulKernel,
-      { dtype: layout.dtype, rowTile, slices },
+      { dtype: layout.dtype, rowTile, slices, nativeF16: layout.nativeF16 },
       params,
       [x, part.buffer, out],
       columnGroups * Math.ceil(rows / rowTile),

@@ -4,7 +4,7 @@ import { type BindingAccess, type Kernel, WGSL_WORKGROUP_INDEX, wgslHeader } fro
 export type ElementwiseOp = 'add' | 'swiglu';
 
 /**
- * Which inputs the output buffer aliases. WebGPU rejects a writable binding that overlaps another binding
+ * The inputs that the output buffer aliases. WebGPU rejects a writable binding that overlaps another binding
  * of the same dispatch, so an aliased input is read from the output binding instead.
  */
 export type ElementwiseAlias = 'none' | 'a' | 'b' | 'ab';

@@ -14,7 +14,7 @@ export function blockShape(bits: number): { words: number; codes: number } {
 
 /**
  * WGSL expressions for the signed values of every code of one block, read from the words `w0, w1, …`
- * (already loaded) as `f32(code) - 2^(bits-1)`. Shifts are constants, so the compiler sees straight-line
+ * (already loaded) as `f32(code) - 2^(bits-1)`. Shifts are constants, so the compiler gets straight-line
  * bit arithmetic.
  */
 export function blockValueExpressions(bits: number): string[] {

@@ -9,9 +9,9 @@ import { prepareExl2 } from './prepare.js';
 const backend = useBackend();
 
 /**
- * The worked example of the EXL2 format notes: K = 64, N = 32, a 4-bit and a 3-bit group of 32 rows.
- * Only the words the example gives are set; every other word holds zero codes. With q_invperm starting
- * [1, 30, 3, 5] and stored row 0 holding feature 44, stored row 33 feature 21.
+ * A worked EXL2 example whose weights a reference decoder computed: K = 64, N = 32, a 4-bit and a 3-bit
+ * group of 32 rows. Only the words the example gives are set, and every other word holds zero codes.
+ * q_invperm starts [1, 30, 3, 5], stored row 0 holds feature 44 and stored row 33 holds feature 21.
  */
 function workedExample(): Exl2WeightData {
   const perm = Array.from({ length: 64 }, () => -1);

@@ -8,8 +8,8 @@ export const SAMPLE_RESULT_WORDS = TOP_K_HEADER_WORDS + 2 * MAX_CANDIDATES;
 
 /**
  * Samples one token from row `row` of a logits buffer with `vocabSize` columns. Greedy selection reads
- * back one word; otherwise the top candidates are selected on the GPU and read back, and only when the
- * kept set reaches past them is the whole row read.
+ * back one word. Otherwise the top candidates are selected on the GPU and read back. The whole row is
+ * read only when the kept set reaches past them.
  */
 export async function sampleOnDevice(
   context: GpuContext,
