@@ -116,8 +116,8 @@ export class BpeEncoder {
     const leftKey = this.key[left]!;
     const rightKey = this.key[right]!;
     if (leftKey < 0 || rightKey < 0) return;
-    const merged = this.vocab.merges.get(leftKey * this.vocab.keyCount + rightKey);
-    if (merged === undefined) return;
+    const merged = this.vocab.merges.get(leftKey, rightKey);
+    if (merged < 0) return;
     if (this.vocab.types[merged] === TypeCode.UNUSED) this.unusedParts.set(merged, [leftKey, rightKey]);
     this.pushHeap(this.vocab.scores[merged]!, left, right, this.length[left]! + this.length[right]!, merged);
   }

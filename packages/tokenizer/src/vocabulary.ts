@@ -1,5 +1,6 @@
 import { TokenizerFormatError, UnsupportedTokenizerError } from './errors.js';
 import { PIECE_TYPE_NUMBERS, type PieceType, type SentencePieceModelData } from './model-data.js';
+import { PairTable } from './pair-table.js';
 
 /** The whitespace marker that SentencePiece writes in place of a space. */
 export const SPACE_SYMBOL = '\u2581';
@@ -14,6 +15,7 @@ const TYPE_BY_CODE: readonly PieceType[] = [
   'BYTE',
 ];
 const BYTE_PIECE = /^<0x([0-9A-F]{2})>$/;
+const SPACE_CODE = 0x2581;
 
 /** Type codes stored per id; the values are the ModelProto enum numbers. */
 export const TypeCode = PIECE_TYPE_NUMBERS;
@@ -45,11 +47,9 @@ export class Vocabulary {
   readonly astralKeys: ReadonlyMap<number, number>;
   /** Characters of the synthetic keys, indexed by `key - pieces.length`. */
   readonly syntheticChars: readonly string[];
-  /** Merged piece id per symbol pair, keyed by `left * keyCount + right`. */
-  readonly merges: ReadonlyMap<number, number>;
+  /** Merged piece id per pair of symbol keys. */
+  readonly merges: PairTable;
   readonly keyCount: number;
-  /** Length in UTF-16 code units of each piece. */
-  readonly pieceLengths: Uint16Array;
   /** USER_DEFINED pieces, matched whole before merging, grouped by their first UTF-16 code unit, longest first. */
   readonly userDefinedByFirstUnit: ReadonlyMap<number, readonly string[]>;
   /**
@@ -64,7 +64,6 @@ export class Vocabulary {
     const pieces: string[] = new Array(count);
     this.scores = new Float32Array(count);
     this.types = new Uint8Array(count);
-    this.pieceLengths = new Uint16Array(count);
     this.byteIds = new Int32Array(256).fill(-1);
     this.byteValues = new Int16Array(count).fill(-1);
     this.byteFallback = model.trainerSpec.byteFallback;
@@ -104,7 +103,6 @@ export class Vocabulary {
       pieces[id] = entry.piece;
       this.scores[id] = entry.score;
       this.types[id] = code;
-      this.pieceLengths[id] = Math.min(entry.piece.length, 0xffff);
       if (all.has(entry.piece)) {
         throw new TokenizerFormatError(
           'sentencepiece-model',
@@ -169,28 +167,30 @@ export class Vocabulary {
     const bmpKeys = new Int32Array(0x10000).fill(-1);
     const astralKeys = new Map<number, number>();
     const syntheticChars: string[] = [];
-    const keyOfChar = (char: string, create: boolean): number => {
-      const cp = char.codePointAt(0)!;
-      const known = cp < 0x10000 ? bmpKeys[cp]! : (astralKeys.get(cp) ?? -1);
-      if (known >= 0 || !create) return known;
-      const pieceId = mergeable.get(char);
-      const key = pieceId ?? count + syntheticChars.length;
-      if (pieceId === undefined) syntheticChars.push(char);
+    const keyOfCodePoint = (cp: number): number => (cp < 0x10000 ? bmpKeys[cp]! : (astralKeys.get(cp) ?? -1));
+    const setKey = (cp: number, key: number): void => {
       if (cp < 0x10000) bmpKeys[cp] = key;
       else astralKeys.set(cp, key);
-      return key;
     };
     for (const [piece, id] of mergeable) {
-      if (Array.from(piece).length === 1) keyOfChar(piece, true);
-      void id;
+      const cp = piece.codePointAt(0)!;
+      if (piece.length === (cp > 0xffff ? 2 : 1)) setKey(cp, id);
     }
     let canSplit = true;
+    let pairCount = 0;
     for (const piece of mergeable.keys()) {
-      const chars = Array.from(piece);
-      for (let i = 1; i < chars.length; i++) {
-        if (chars[i] === SPACE_SYMBOL && chars[i - 1] !== SPACE_SYMBOL) canSplit = false;
+      let previous = -1;
+      for (let i = 0; i < piece.length; ) {
+        const cp = piece.codePointAt(i)!;
+        if (cp === SPACE_CODE && previous !== -1 && previous !== SPACE_CODE) canSplit = false;
+        if (keyOfCodePoint(cp) < 0) {
+          setKey(cp, count + syntheticChars.length);
+          syntheticChars.push(String.fromCodePoint(cp));
+        }
+        previous = cp;
+        i += cp > 0xffff ? 2 : 1;
+        if (i < piece.length) pairCount++;
       }
-      for (const char of chars) keyOfChar(char, true);
     }
     this.bmpKeys = bmpKeys;
     this.astralKeys = astralKeys;
@@ -198,24 +198,22 @@ export class Vocabulary {
     this.keyCount = count + syntheticChars.length;
     this.canSplitBeforeSpace = canSplit;
 
-    // Merge table: every split of a mergeable piece into two symbols that BPE can hold.
-    const merges = new Map<number, number>();
-    const keyOfSymbol = (text: string): number | undefined => {
-      const single = text.length <= 2 && Array.from(text).length === 1;
-      if (single) return keyOfChar(text, false);
-      return mergeable.get(text);
+    // Merge table: every split of a mergeable piece into two symbols that BPE can hold, which are
+    // single characters or mergeable pieces.
+    const merges = new PairTable(pairCount);
+    const keyOfSymbol = (text: string): number => {
+      const cp = text.codePointAt(0)!;
+      if (text.length === (cp > 0xffff ? 2 : 1)) return keyOfCodePoint(cp);
+      return mergeable.get(text) ?? -1;
     };
     for (const [piece, id] of mergeable) {
-      if (piece.length < 2) continue;
-      let split = 0;
-      while (true) {
-        const cp = piece.codePointAt(split)!;
-        split += cp > 0xffff ? 2 : 1;
+      for (let split = 0; ; ) {
+        split += piece.codePointAt(split)! > 0xffff ? 2 : 1;
         if (split >= piece.length) break;
         const left = keyOfSymbol(piece.slice(0, split));
+        if (left < 0) continue;
         const right = keyOfSymbol(piece.slice(split));
-        if (left === undefined || right === undefined || left < 0 || right < 0) continue;
-        merges.set(left * this.keyCount + right, id);
+        if (right >= 0) merges.set(left, right, id);
       }
     }
     this.merges = merges;
