@@ -77,12 +77,28 @@ export class InferenceEngine {
   }
 }
 
-/** Resolves after pending timers and I/O callbacks had a chance to run. */
+/**
+ * Resolves after pending timers and I/O callbacks had a chance to run. Node has `setImmediate`; browsers
+ * get a `MessageChannel` message, because nested `setTimeout(0)` calls are clamped to at least 4 ms.
+ */
 function yieldToEventLoop(): Promise<void> {
-  const schedule: (callback: () => void) => unknown =
-    (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate ??
-    ((callback) => setTimeout(callback, 0));
+  const { setImmediate } = globalThis as { setImmediate?: (callback: () => void) => unknown };
+  if (setImmediate !== undefined) {
+    return new Promise((resolve) => {
+      setImmediate(resolve);
+    });
+  }
+  if (typeof MessageChannel !== 'undefined') {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(undefined);
+    });
+  }
   return new Promise((resolve) => {
-    schedule(resolve);
+    setTimeout(resolve, 0);
   });
 }
