@@ -88,14 +88,8 @@ export {
   type LinearDescriptor,
   type LinearShape,
 } from './model/linear.js';
-export {
-  type DenseTensor,
-  type HalfTensor,
-  type ModelReader,
-  type OpenModelOptions,
-  openModel,
-  type TokenizerFiles,
-} from './model/open-model.js';
+export type { DenseTensor, HalfTensor, ModelReader, TokenizerFiles } from './model/model-reader.js';
+export { type OpenModelOptions, openModel } from './model/open-model.js';
 export type { LayerSummary, ModelSummary } from './model/summary.js';
 export {
   DEFAULT_URL_FILE_NAMES,

@@ -102,7 +102,12 @@ export function planGroups(inFeatures: number, plan: readonly Exl2PlanEntry[]): 
 }
 
 /** Bits per weight {@link planForBits} accepts: all-2-bit to all-8-bit codes, with or without scale overhead. */
-export const PLAN_BITS_RANGE = { min: 2, max: 8.5 } as const;
+export const PLAN_BITS_RANGE: {
+  /** Lowest target: all 2-bit codes. */
+  readonly min: 2;
+  /** Highest target: all 8-bit codes, allowing for up to 0.5 bits of overhead in the request. */
+  readonly max: 8.5;
+} = { min: 2, max: 8.5 };
 
 /**
  * Returns a plan that averages about `bitsPerWeight` bits per weight including the 4-bit

@@ -5,9 +5,8 @@ import {
   parseLlamaConfig,
 } from '../config.js';
 import { Exl2TensorError, listChoices, ModelConfigError, NotFoundError } from '../errors.js';
-import type { Exl2Group } from '../exl2/groups.js';
-import { parseQGroups } from '../exl2/groups.js';
-import { assembleExl2Tensors, type Exl2Tensors } from '../exl2/tensors.js';
+import { type Exl2Group, parseQGroups } from '../exl2/groups.js';
+import { assembleExl2Tensors } from '../exl2/tensors.js';
 import { bfloat16ArrayToFloat32, float32ArrayToHalf, halfArrayToFloat32 } from '../half.js';
 import { MAX_JSON_FILE_BYTES, MAX_TOKENIZER_FILE_BYTES } from '../limits.js';
 import { type ModelFiles, readWholeFile } from '../model-files.js';
@@ -15,85 +14,14 @@ import type { TensorInfo } from '../safetensors/header.js';
 import { bytesAsTypedArray } from '../safetensors/reader.js';
 import { readCoalesced } from './coalesce.js';
 import { describeDense, describeExl2, exl2Infos, type LinearDescriptor } from './linear.js';
+import type { ModelReader, TokenizerFiles } from './model-reader.js';
 import { openShards, type TensorLocation } from './shards.js';
-import { type ModelSummary, summarizeModel } from './summary.js';
+import { summarizeModel } from './summary.js';
 
 /** Options of {@link openModel}. */
 export interface OpenModelOptions {
   /** Aborts reading headers and configs. Default: none. */
   signal?: AbortSignal;
-}
-
-/** Tokenizer files found beside the model; each is undefined when absent. */
-export interface TokenizerFiles {
-  /** `tokenizer.model` (SentencePiece protobuf). */
-  tokenizerModel?: Uint8Array;
-  /** `tokenizer.json` (HF tokenizers). */
-  tokenizerJson?: Uint8Array;
-  /** `tokenizer_config.json` text. */
-  tokenizerConfig?: string;
-  /** `special_tokens_map.json` text. */
-  specialTokensMap?: string;
-  /** `tokenizer.bin` in llama2.c format. */
-  llama2cTokenizer?: Uint8Array;
-}
-
-/** A dense tensor converted to fp32. */
-export interface DenseTensor {
-  /** Tensor name. */
-  name: string;
-  /** Shape as stored. */
-  shape: number[];
-  /** Storage dtype before conversion. */
-  dtype: 'F32' | 'F16' | 'BF16';
-  /** Values in fp32. */
-  data: Float32Array;
-}
-
-/** A dense tensor as fp16 bits (converted from F32/BF16 when stored that way). */
-export interface HalfTensor {
-  /** Tensor name. */
-  name: string;
-  /** Shape as stored. */
-  shape: number[];
-  /** Storage dtype before conversion. */
-  dtype: 'F32' | 'F16' | 'BF16';
-  /** fp16 bits. */
-  data: Uint16Array;
-}
-
-/** An opened model directory: validated config, tensor index and per-layer reads. */
-export interface ModelReader {
-  /** Validated `config.json`. */
-  readonly config: LlamaConfig;
-  /** Validated `generation_config.json`, when present. */
-  readonly generationConfig: GenerationConfig | undefined;
-  /** `exl2` when any layer has a `q_weight` tensor. */
-  readonly format: 'exl2' | 'dense';
-  /** Non-fatal findings, such as a stale safetensors index or groups out of kernel order. */
-  readonly warnings: readonly string[];
-  /** Names of all tensors. */
-  tensorNames(): string[];
-  /** Whether a tensor exists. */
-  hasTensor(name: string): boolean;
-  /** Header entry of one tensor. */
-  tensorInfo(name: string): TensorInfo;
-  /** Reads an F32/F16/BF16 tensor converted to fp32. */
-  readDense(name: string, signal?: AbortSignal): Promise<DenseTensor>;
-  /** Reads an F32/F16/BF16 tensor as fp16 bits (no conversion when stored as F16). */
-  readDenseHalf(name: string, signal?: AbortSignal): Promise<HalfTensor>;
-  /** Descriptor of the linear layer at `prefix` (EXL2 or dense). */
-  linear(prefix: string): LinearDescriptor;
-  /** Prefixes of all linear layers. */
-  linearPrefixes(): string[];
-  /** Reads and validates the tensors of one EXL2 layer. */
-  readExl2(prefix: string, signal?: AbortSignal): Promise<Exl2Tensors>;
-  /** Reads the tokenizer files that exist beside the model. */
-  readTokenizerFiles(signal?: AbortSignal): Promise<TokenizerFiles>;
-  /** Bits per weight per layer and overall, head bits and sizes. */
-  summary(): ModelSummary;
-  /** Releases file handles. */
-  close(): Promise<void>;
 }
 
 async function readJson(files: ModelFiles, name: string, signal?: AbortSignal): Promise<unknown> {

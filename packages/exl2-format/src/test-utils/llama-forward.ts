@@ -1,5 +1,5 @@
 import { dequantizeExl2 } from '../exl2/dequantize.js';
-import type { ModelReader } from '../model/open-model.js';
+import type { ModelReader } from '../model/model-reader.js';
 
 /** A linear layer as a function `x → W x` over an `[in]` vector. */
 type Linear = (x: Float64Array) => Float64Array;
