@@ -3,11 +3,11 @@ import { TypeCode, type Vocabulary } from './vocabulary.js';
 const utf8Encoder = new TextEncoder();
 
 /**
- * SentencePiece BPE over one normalized string, with the semantics of `bpe::Model::Encode` in
- * google/sentencepiece: start from single characters (and whole USER_DEFINED pieces, which never
- * merge), repeatedly merge the adjacent pair whose concatenation is the highest-scoring piece, break
- * ties by the leftmost pair, split UNUSED pieces back into their parts, and turn characters that are
- * not pieces into BYTE pieces (or `<unk>` without byte fallback).
+ * Encodes one normalized string with the semantics of `bpe::Model::Encode` in google/sentencepiece.
+ * It starts from single characters and whole USER_DEFINED pieces, which never merge. It then merges
+ * the adjacent pair whose concatenation is the highest-scoring piece, the leftmost pair on a tie,
+ * until no pair forms a piece. Finally it splits UNUSED pieces back into their parts and turns
+ * characters that are not pieces into BYTE pieces (or `<unk>` without byte fallback).
  *
  * Symbols live in a doubly linked list over typed arrays and candidate pairs in a binary heap, so a
  * string of n characters costs O(n log n). Stale heap entries are detected the way SentencePiece

@@ -30,7 +30,7 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * Parses a llama2.c tokenizer `.bin` into SentencePiece model data. The file is a little-endian
  * uint32 `max_token_length`, then per id a float32 score, an int32 byte length and the piece bytes.
  * Pieces use a plain space where SentencePiece writes `▁`, and `<s>`/`</s>` are stored wrapped in
- * newlines; both are converted back, so the result matches the `.model` the file was exported from.
+ * newlines. Both are converted back, so the result matches the `.model` the file was exported from.
  *
  * @throws TokenizerFormatError when the file is truncated, has trailing bytes or invalid UTF-8.
  * @throws TokenizerLimitError when a length exceeds its limit.

@@ -1,8 +1,11 @@
 /**
- * Piece types of SentencePiece's ModelProto, with the proto enum names. NORMAL pieces take part in
- * BPE merges; UNKNOWN is `<unk>`; CONTROL pieces (`<s>`, `</s>`) are never produced from text unless
- * special tokens are parsed; USER_DEFINED pieces are matched whole before merging; UNUSED pieces are
- * merged and then split again into their parts; BYTE pieces (`<0x41>`) encode one byte for byte fallback.
+ * Piece types of SentencePiece's ModelProto, with the proto enum names.
+ * - NORMAL pieces take part in BPE merges.
+ * - UNKNOWN is `<unk>`.
+ * - CONTROL pieces (`<s>`, `</s>`) come from text only when special tokens are parsed.
+ * - USER_DEFINED pieces are matched whole before merging.
+ * - UNUSED pieces are merged and then split again into their parts.
+ * - BYTE pieces (`<0x41>`) encode one byte for byte fallback.
  */
 export type PieceType = 'NORMAL' | 'UNKNOWN' | 'CONTROL' | 'USER_DEFINED' | 'UNUSED' | 'BYTE';
 

@@ -44,9 +44,10 @@ export async function loadTokenizerFile(
 }
 
 /**
- * Determines the format of tokenizer bytes: by the file name's extension (`.model`, `.json`, `.bin`)
- * when it has one of these, else by content (`{` starts JSON, a protobuf `pieces` tag 0x0A starts a
- * SentencePiece model; a llama2.c `.bin` has no magic number, so it needs its extension).
+ * Determines the format of tokenizer bytes from the file name's extension (`.model`, `.json`,
+ * `.bin`), or from the content when the name has none of these. By content, `{` starts JSON and the
+ * protobuf `pieces` tag 0x0A starts a SentencePiece model. A llama2.c `.bin` has no magic number,
+ * so it needs its extension.
  *
  * @throws TokenizerError when the format is not recognised.
  */

@@ -12,8 +12,9 @@ export function toWellFormed(text: string): string {
 }
 
 /**
- * Applies SentencePiece's identity normalizer: optional removal of extra spaces, the dummy prefix
- * `▁` for non-empty text, and `▁` in place of each space (U+0020 only; tabs and newlines stay).
+ * Applies SentencePiece's identity normalizer. It optionally removes extra spaces, prepends the dummy
+ * prefix `▁` to non-empty text and writes `▁` in place of each space. Only U+0020 counts as a space,
+ * so tabs and newlines stay.
  */
 export function normalizeText(text: string, spec: NormalizerSpecData): string {
   let body = toWellFormed(text);

@@ -135,7 +135,9 @@ export class ProtoWriter {
   /** Writes a varint field; negative numbers use the 10-byte two's complement form, as protobuf `int32` does. */
   varint(fieldNumber: number, value: number | bigint | boolean): void {
     this.tag(fieldNumber, WireType.varint);
-    const big = typeof value === 'boolean' ? (value ? 1n : 0n) : BigInt(value);
+    let big: bigint;
+    if (typeof value === 'boolean') big = value ? 1n : 0n;
+    else big = BigInt(value);
     this.rawVarint(BigInt.asUintN(64, big));
   }
 

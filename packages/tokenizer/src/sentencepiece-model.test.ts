@@ -89,9 +89,9 @@ describe('parseSentencePieceModel rejects malformed files', () => {
   it('rejects more than MAX_PIECES pieces', () => {
     const piece = new ProtoWriter();
     piece.bytes(1, pieceMessage('a', 0, 1));
-    const one = piece.finish();
-    const bytes = new Uint8Array(one.length * (MAX_PIECES + 1));
-    for (let i = 0; i <= MAX_PIECES; i++) bytes.set(one, i * one.length);
+    const encodedPiece = piece.finish();
+    const bytes = new Uint8Array(encodedPiece.length * (MAX_PIECES + 1));
+    for (let i = 0; i <= MAX_PIECES; i++) bytes.set(encodedPiece, i * encodedPiece.length);
     const error = catchError(() => parseSentencePieceModel(bytes));
     expect(error).toBeInstanceOf(TokenizerLimitError);
     expect((error as Error).message).toMatch(/pieces.*MAX_PIECES/);

@@ -33,6 +33,7 @@ export class StreamDecoder {
   private atStart: boolean;
   private readonly bytes = new Utf8Assembler();
 
+  /** @internal Create decoders with `Tokenizer.createStreamDecoder`. */
   constructor(settings: DecoderSettings, options: StreamDecoderOptions = {}) {
     this.settings = settings;
     this.skipSpecialTokens = options.skipSpecialTokens ?? false;

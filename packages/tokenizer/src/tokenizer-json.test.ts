@@ -36,7 +36,7 @@ interface SmallJson {
   };
 }
 
-/** A small valid file to break one field at a time. */
+/** Builds a small valid file, which each test breaks in one field. */
 function smallJson(): SmallJson {
   return {
     added_tokens: [

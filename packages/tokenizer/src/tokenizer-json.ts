@@ -36,8 +36,9 @@ export interface ParsedTokenizerJson {
   specialIds: number[];
   /** Whether a dummy prefix starts every text run between special tokens (legacy) or only the first. */
   prefixEverySegment: boolean;
-  /** BOS and EOS defaults from the post-processor template, when it has one. */
+  /** Whether the post-processor template adds BOS, or `undefined` without a template. */
   addBosToken: boolean | undefined;
+  /** Whether the post-processor template adds EOS, or `undefined` without a template. */
   addEosToken: boolean | undefined;
 }
 
@@ -54,7 +55,8 @@ const BYTE_PIECE = /^<0x[0-9A-F]{2}>$/;
  * @throws UnsupportedTokenizerError for other models, normalizers and pre-tokenizers.
  */
 export function parseTokenizerJson(input: string | Uint8Array): ParsedTokenizerJson {
-  const size = typeof input === 'string' ? input.length : input instanceof Uint8Array ? input.length : 0;
+  let size = 0;
+  if (typeof input === 'string' || input instanceof Uint8Array) size = input.length;
   if (size > MAX_TOKENIZER_JSON_BYTES) {
     throw new TokenizerLimitError(
       FORMAT,

@@ -67,9 +67,9 @@ export class Tokenizer {
   readonly unkId: number;
   /** Id of the padding piece, or `undefined` when the model has none. */
   readonly padId: number | undefined;
-  /** Whether `encode` prepends BOS unless told otherwise. */
+  /** Whether `encode` prepends BOS when `options.addBos` is not given. */
   readonly addBosToken: boolean;
-  /** Whether `encode` appends EOS unless told otherwise. */
+  /** Whether `encode` appends EOS when `options.addEos` is not given. */
   readonly addEosToken: boolean;
 
   readonly #model: SentencePieceModelData;
@@ -121,8 +121,8 @@ export class Tokenizer {
   /**
    * Encodes text or prompt parts into ids with SentencePiece BPE semantics.
    *
-   * For `PromptPart[]`, special-token strings are recognised only inside parts with `allowSpecial`;
-   * the parts are joined, split at the recognised special tokens, and each text run between them is
+   * For `PromptPart[]`, special-token strings are recognised only inside parts with `allowSpecial`.
+   * The parts are joined and split at the recognised special tokens. Each text run between them is
    * encoded with its own dummy prefix. For a string, `parseSpecial: true` treats it as one such part.
    *
    * @throws TokenizerArgumentError when the input or an option has the wrong type.

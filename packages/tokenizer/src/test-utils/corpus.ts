@@ -109,7 +109,7 @@ export function buildCorpus(count: number, seed = 1): string[] {
   return corpus;
 }
 
-/** A long run of letters without spaces. */
+/** Builds a long run of letters without spaces. */
 function randomWord(random: () => number, length: number): string {
   const letters = 'abcdefghijklmnopqrstuvwxyzaeiouaeiou';
   let word = '';

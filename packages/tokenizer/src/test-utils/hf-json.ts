@@ -9,9 +9,9 @@ export interface HuggingFaceJsonOptions {
 }
 
 /**
- * Writes a `tokenizer.json` the way Hugging Face's SentencePiece converter builds one for LLaMA:
- * every split of a piece into two vocabulary pieces becomes a merge, merges are sorted by the score
- * of the merged piece (highest first, stable), and splits of one piece are ordered by their ids.
+ * Writes a `tokenizer.json` the way Hugging Face's SentencePiece converter builds one for LLaMA.
+ * Every split of a piece into two vocabulary pieces becomes a merge. Merges are sorted by the score
+ * of the merged piece, highest first and stable, and splits of one piece are ordered by their ids.
  */
 export function toHuggingFaceJson(
   model: SentencePieceModelData,
