@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { WasmKernelError } from './errors.js';
+import { WasmHeap } from './heap.js';
+import { nodePlatform } from './platform-node.js';
+import { ThreadPool } from './thread-pool.js';
 
 const entry = fileURLToPath(new URL('./node.ts', import.meta.url));
 
@@ -43,5 +47,28 @@ describe('worker threads', () => {
     `);
     expect(result.output).toContain('threads 2');
     expect(result.status).toBe(0);
+  });
+});
+
+describe('ThreadPool', () => {
+  test('trapping job raises WasmKernelError', async () => {
+    const module = await nodePlatform.loadModule(true);
+    const memory = new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true });
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const exports = instance.exports as {
+      run_job: (job: number, index: number, count: number) => void;
+      __heap_base: WebAssembly.Global;
+    };
+    const heap = new WasmHeap(memory, exports.__heap_base.value as number);
+    const pool = await ThreadPool.start(nodePlatform, module, heap, exports.run_job, 2);
+    try {
+      // Op code 99 does not exist, so run_job traps on both threads.
+      const job = heap.allocate(64, 'job');
+      heap.ints().set([99, 2], job / 4);
+      expect(() => pool.run('test', job, true)).toThrow(WasmKernelError);
+      expect(() => pool.run('test', job, false)).toThrow(/The WebAssembly kernel of test\(\) failed/);
+    } finally {
+      pool.stop();
+    }
   });
 });
