@@ -42,6 +42,21 @@ describe('WasmHeap', () => {
     ).toBe(true);
   });
 
+  test('zeroes memory released at the top', () => {
+    const heap = createHeap();
+    const a = heap.allocate(128, 'a');
+    heap.bytes().fill(7, a, a + 128);
+    heap.release(a, 128);
+    const b = heap.allocate(256, 'b');
+    expect(b).toBe(a);
+    expect(
+      heap
+        .bytes()
+        .subarray(b, b + 256)
+        .every((byte) => byte === 0),
+    ).toBe(true);
+  });
+
   test('grows the memory on demand', () => {
     const heap = createHeap();
     const offset = heap.allocate(200_000, 'big');

@@ -20,6 +20,8 @@ interface FreeBlock {
 export class WasmHeap {
   private readonly free: FreeBlock[] = [];
   private top: number;
+  /** End of the memory ever handed out; above it the memory is still zero from `grow`. */
+  private highWater: number;
   private used = 0;
   private cachedBuffer: ArrayBufferLike | undefined;
   private cachedBytes: Uint8Array | undefined;
@@ -32,6 +34,7 @@ export class WasmHeap {
     heapBase: number,
   ) {
     this.top = alignUp(heapBase);
+    this.highWater = this.top;
   }
 
   /** Bytes currently allocated. */
@@ -57,6 +60,9 @@ export class WasmHeap {
       offset = this.top;
       this.ensureCapacity(offset + size, size, label);
       this.top += size;
+      // Blocks released at the top lowered `top`, so part of this block may hold old data.
+      if (offset < this.highWater) this.bytes().fill(0, offset, Math.min(this.top, this.highWater));
+      this.highWater = Math.max(this.highWater, this.top);
     }
     this.used += size;
     return offset;
