@@ -106,6 +106,8 @@ if (!options.runnersExplicit) {
   }
 }
 const runModels = options.suites.includes('models');
+// 1 GiB is far above any last-level cache; the quick preset reads a quarter of that.
+const bandwidthBytes = (options.quick ? 256 : 1024) * 2 ** 20;
 const runBandwidth = options.suites.includes('bandwidth');
 if (runModels || runBandwidth) {
   try {
@@ -125,8 +127,7 @@ if (runModels || runBandwidth) {
         systemVulkan: options.webgpuDriver === 'system',
       },
       timeoutMs: options.timeoutSeconds * 1000,
-      // 1 GiB is far above any last-level cache; the quick preset reads a quarter of that.
-      bandwidthBytes: runBandwidth ? (options.quick ? 256 : 1024) * 2 ** 20 : undefined,
+      bandwidthBytes: runBandwidth ? bandwidthBytes : undefined,
       gpuBandwidth: runBandwidth && options.webgpuDriver === 'system' && !skipped.has('webgpu'),
       log,
     });

@@ -33,7 +33,7 @@ export const QUICK_SHAPE: LlamaShape = {
 
 /** Options of {@link prepareModels}. */
 export interface PrepareModelsOptions {
-  /** Folder that holds cached models, such as `bench/.cache`. Required. */
+  /** Folder of cached models, such as `bench/.cache`. Required. */
   cacheDir: string;
   /** Model dimensions, or `'minichat-2-3b'` for the full-size model. Required. */
   shape: LlamaShape | 'minichat-2-3b';
@@ -91,8 +91,8 @@ async function writeMarker(markerPath: string, version: number, bytes: number): 
 
 /**
  * Returns the synthetic EXL2 model and its GGUF twin for a preset, building what the cache lacks. A
- * marker file written after each file records its size and format version; a file without a matching
- * marker is rebuilt (a new EXL2 model also rebuilds the GGUF).
+ * marker file written after each file records its size and format version. A file without a matching
+ * marker is rebuilt, and a new EXL2 model also rebuilds the GGUF.
  */
 export async function prepareModels(options: PrepareModelsOptions): Promise<PreparedModels> {
   const seed = options.seed ?? 0;

@@ -14,7 +14,7 @@ export const GPU_RUNNERS: readonly RunnerName[] = ['webgpu', 'gpujs'];
 export interface RunnerResult {
   /** `ok` when every run succeeded, `partial` when some did, `failed` when none did, `skipped` when none ran. */
   status: 'ok' | 'partial' | 'failed' | 'skipped';
-  /** Why the runner was skipped. */
+  /** Reason the runner was skipped. */
   skipReason?: string;
   /** Description reported by the backend or library. */
   description?: string;
@@ -45,9 +45,9 @@ export interface RunnerResult {
   runs: RunOutcome[];
 }
 
-/** A goal of the project and where this run stands. */
+/** A project goal and this run's value for it. */
 export interface GoalResult {
-  /** What is measured. */
+  /** Measured quantity. */
   goal: string;
   /** The target, as text. */
   target: string;
@@ -109,8 +109,11 @@ export function summarizeRunners(
               return peer?.ok ? o.measurement[pick] / peer.measurement[pick] : undefined;
             }),
           );
+    let status: RunnerResult['status'] = 'failed';
+    if (succeeded.length === outcomes.length) status = 'ok';
+    else if (succeeded.length > 0) status = 'partial';
     const result: RunnerResult = {
-      status: succeeded.length === outcomes.length ? 'ok' : succeeded.length > 0 ? 'partial' : 'failed',
+      status,
       errors: [...new Set(outcomes.flatMap((o) => (o.ok ? [] : [o.error])))],
       runs: outcomes,
     };

@@ -25,7 +25,7 @@ export interface ReadBandwidth {
 /** 64 KiB WebAssembly pages. */
 const PAGE_BYTES = 65536;
 
-// Each worker instantiates the read module over the shared memory, then answers every `run` message
+// Each worker instantiates the read module over the shared memory, then handles every `run` message
 // by reading its slice `passes` times and posting the XOR it got.
 const WORKER_SOURCE = `
 'use strict';

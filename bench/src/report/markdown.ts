@@ -72,7 +72,8 @@ export function renderMarkdown(results: BenchResults): string {
   }
   lines.push('| goal | target | runner | median | met |', '|---|---|---|---|---|');
   for (const goal of results.goals) {
-    const met = goal.met === undefined ? 'not measured' : goal.met ? 'yes' : 'no';
+    let met = 'not measured';
+    if (goal.met !== undefined) met = goal.met ? 'yes' : 'no';
     lines.push(`| ${goal.goal} | ${goal.target} | ${goal.runner ?? '–'} | ${number(goal.value)} | ${met} |`);
   }
   lines.push('');

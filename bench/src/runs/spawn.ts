@@ -15,7 +15,7 @@ const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
  * Runs one measurement in a child Node process with the same loader flags as this one (tsx and the
  * `minichat-source` condition), and returns its result. A child that crashes, exits without a result or
  * runs past `timeoutMs` (it is then killed) yields an error outcome with the reason and the end of its
- * stderr; nothing throws.
+ * stderr, so this function never throws.
  */
 export function runInChild(spec: RunSpec, timeoutMs: number): Promise<RunOutcome> {
   const env = { ...process.env };

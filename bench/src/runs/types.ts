@@ -4,7 +4,7 @@ export const RUNNER_NAMES = ['cpu', 'wasm', 'webgpu', 'gpujs', 'llama.cpp'] as c
 /** One model runner. `cpu` is the runtime's reference backend; `wasm` is the WebAssembly SIMD CPU backend. */
 export type RunnerName = (typeof RUNNER_NAMES)[number];
 
-/** What one measurement child process is asked to do. */
+/** The work order of one measurement child process. */
 export interface RunSpec {
   /** Runner to measure. */
   runner: RunnerName;
@@ -42,7 +42,7 @@ export interface RunMeasurement {
   peakRssBytes: number;
 }
 
-/** Why a runner is not measured by default, or undefined when it is. */
+/** Returns the reason a runner is skipped by default, or undefined when it runs. */
 export function defaultSkipReason(
   runner: RunnerName,
   webgpuDriver: 'swiftshader' | 'system',
