@@ -2,7 +2,12 @@ import { create } from 'webgpu';
 import { WebGpuUnavailableError } from './errors.js';
 import { requestBackendDevice } from './request-device.js';
 
-const liveInstances = new Set<GPU>();
+/**
+ * Dawn instances by their options. Dawn tears an instance down when its `GPU` object is garbage-collected,
+ * which crashed the process while devices or buffers of it were still alive, so each instance is created
+ * once and kept for the life of the process.
+ */
+const instances = new Map<string, GPU>();
 
 /** Options of {@link requestNodeDevice}. */
 export interface NodeDeviceOptions {
@@ -28,21 +33,22 @@ export interface NodeDevice {
  * driver works when `VK_ICD_FILENAMES` names it.
  */
 export async function requestNodeDevice(options: NodeDeviceOptions = {}): Promise<NodeDevice> {
-  const gpu = create(options.dawnOptions ?? []);
-  // Dawn tears down its instance when the GPU object is garbage-collected, which crashes the process if
-  // a device of it is still in use; the set keeps it alive until the device is lost or destroyed.
-  liveInstances.add(gpu);
+  const dawnOptions = options.dawnOptions ?? [];
+  const key = JSON.stringify(dawnOptions);
+  let gpu = instances.get(key);
+  if (gpu === undefined) {
+    gpu = create(dawnOptions);
+    instances.set(key, gpu);
+  }
   const adapter = await gpu.requestAdapter(
     options.powerPreference ? { powerPreference: options.powerPreference } : undefined,
   );
   if (adapter === null) {
-    liveInstances.delete(gpu);
     throw new WebGpuUnavailableError(
       'Dawn found no WebGPU adapter. Install a Vulkan driver (on Linux without a GPU: set ' +
         'VK_ICD_FILENAMES to the SwiftShader ICD that Chromium ships, and install libvulkan1).',
     );
   }
   const device = await requestBackendDevice(adapter, { timestamps: true });
-  void device.lost.then(() => liveInstances.delete(gpu));
   return { gpu, adapter, device };
 }

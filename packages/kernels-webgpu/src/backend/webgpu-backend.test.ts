@@ -1,5 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { WebGpuDeviceLostError, WebGpuDisposedError, WebGpuInvalidArgumentError } from '../errors.js';
+import { createWebGpuBackend } from '../create.js';
+import {
+  WebGpuCapacityError,
+  WebGpuDeviceLostError,
+  WebGpuDisposedError,
+  WebGpuInvalidArgumentError,
+  WebGpuUnavailableError,
+} from '../errors.js';
 import { createNodeWebGpuBackend } from '../node.js';
 import { activationOf, useBackend } from '../test-utils/backend.js';
 
@@ -61,6 +68,30 @@ describe('webgpu backend', () => {
   test('debug option receives the WGSL of each pipeline', () => {
     expect(dumped).toContain('rms-norm(inPlace=false)');
     expect(dumped).toContain('argmax()');
+  });
+
+  test('Node without navigator.gpu has no default device', async () => {
+    await expect(createWebGpuBackend()).rejects.toThrow(WebGpuUnavailableError);
+    await expect(createWebGpuBackend()).rejects.toThrow(/navigator\.gpu is missing/);
+  });
+
+  test('an activation over the binding limit is a capacity error', async () => {
+    const phone = await createNodeWebGpuBackend({ maxStorageBufferBindingSize: 1024 });
+    try {
+      expect(() => phone.createActivation(2, 129)).toThrow(WebGpuCapacityError);
+      expect(() => phone.createActivation(2, 129)).toThrow(
+        /activation \[2, 129\] needs 1\.0 KiB but the device allows 1\.0 KiB/,
+      );
+    } finally {
+      phone.dispose();
+    }
+  });
+
+  test('head dimensions past the attention limit are rejected', () => {
+    const spec = { numLayers: 1, maxSequenceLength: 8, numKvHeads: 1, headDim: 514, dtype: 'f32' as const };
+    expect(() => backend().createKvCache(spec)).toThrow(
+      /createKvCache spec\.headDim \(514\): expected an integer from 2 to 512/,
+    );
   });
 
   test('handles of another backend are rejected', async () => {

@@ -26,6 +26,21 @@ describe('embed kernel', () => {
     expectCloseTo(await smallBindings().readActivation(out, 0, 4), expected, 0);
   });
 
+  test('more tokens than one parameter block holds', async () => {
+    // 1500 tokens exceed the 1022 (output row, table row) pairs of an 8 KiB parameter block.
+    const data = Float32Array.from({ length: 7 * 2 }, (_, i) => i);
+    const table = backend().uploadEmbedding({ vocabSize: 7, dim: 2, dtype: 'f32', data });
+    const tokens = Int32Array.from({ length: 1500 }, (_, i) => i % 7);
+    const out = backend().createActivation(1500, 2);
+    backend().embed(table, tokens, out);
+    const result = await backend().readActivation(out, 0, 1500);
+    expectCloseTo(
+      result,
+      Array.from({ length: 3000 }, (_, i) => 2 * ((i >> 1) % 7) + (i & 1)),
+      0,
+    );
+  });
+
   test('token ids outside the vocabulary are rejected', () => {
     const table = backend().uploadEmbedding({ vocabSize: 2, dim: 3, dtype: 'f16', data: HALF_TABLE });
     const out = backend().createActivation(1, 3);

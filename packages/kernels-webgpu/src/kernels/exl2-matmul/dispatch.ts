@@ -31,29 +31,36 @@ export interface Exl2GpuLayout {
   parts: Exl2GpuPart[];
 }
 
-/** Uploads a prepared layer; returns the buffers it created as well, so a failure can free them. */
+/** Uploads a prepared layer. When an allocation fails, the buffers created before it are destroyed. */
 export function uploadExl2(context: GpuContext, label: string, host: Exl2HostLayout): Exl2GpuLayout {
+  const created: GPUBuffer[] = [];
   const upload = (name: string, data: Uint32Array<ArrayBuffer> | Float32Array<ArrayBuffer>): GPUBuffer => {
     const buffer = context.createStorageBuffer(`${label}.${name}`, data.byteLength);
+    created.push(buffer);
     context.write(buffer, 0, data);
     return buffer;
   };
-  return {
-    inFeatures: host.inFeatures,
-    outFeatures: host.outFeatures,
-    paddedInFeatures: host.paddedInFeatures,
-    groupCount: host.groupCount,
-    gatherIndex: upload('gather', host.gatherIndex),
-    groupTable: upload('groups', host.groupTable),
-    parts: host.parts.map((part, index) => ({
-      colOffset: part.colOffset,
-      cols: part.cols,
-      stride: part.stride,
-      qWeight: upload(`q_weight[${index}]`, part.qWeight),
-      qScale: upload(`q_scale[${index}]`, part.qScale),
-      bias: part.bias === undefined ? undefined : upload(`bias[${index}]`, part.bias),
-    })),
-  };
+  try {
+    return {
+      inFeatures: host.inFeatures,
+      outFeatures: host.outFeatures,
+      paddedInFeatures: host.paddedInFeatures,
+      groupCount: host.groupCount,
+      gatherIndex: upload('gather', host.gatherIndex),
+      groupTable: upload('groups', host.groupTable),
+      parts: host.parts.map((part, index) => ({
+        colOffset: part.colOffset,
+        cols: part.cols,
+        stride: part.stride,
+        qWeight: upload(`q_weight[${index}]`, part.qWeight),
+        qScale: upload(`q_scale[${index}]`, part.qScale),
+        bias: part.bias === undefined ? undefined : upload(`bias[${index}]`, part.bias),
+      })),
+    };
+  } catch (error) {
+    for (const buffer of created) context.destroyBuffer(buffer);
+    throw error;
+  }
 }
 
 /**
