@@ -1,7 +1,7 @@
 /*
- * Prepares activations for the EXL2 kernels: gathers each row into padded stored order (the layer's
- * input permutation, with zeros in the padding rows of short groups) and, for the integer path,
- * quantizes every 32-row block to 16-bit integers with one f32 scale per block.
+ * Prepares activations for the EXL2 kernels. Each row is gathered into padded stored order, which is the
+ * layer's input permutation with zeros in the padding rows of short groups. For the integer path every
+ * 32-row block is then quantized to 16-bit integers with one f32 scale per block.
  */
 #include "common.h"
 

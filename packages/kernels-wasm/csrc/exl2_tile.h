@@ -2,8 +2,8 @@
  * The repacked EXL2 tile layout and its SIMD decoder.
  *
  * A block is 32 stored rows by 4 output columns (128 codes) and takes exactly bits * 16 bytes, the same
- * as the packed file format. It decodes into 16 "pair vectors" of eight u16 lanes: pair vector p holds
- * rows 2p and 2p + 1, lane 2c + (k % 2) for column c and row k. `i32x4.dot_i16x8_s` of a pair vector with
+ * as the packed file format. It decodes into 16 "pair vectors" of eight u16 lanes. Pair vector p contains
+ * rows 2p and 2p + 1, in lane 2c + (k % 2) for column c and row k. `i32x4.dot_i16x8_s` of a pair vector with
  * the broadcast activation pair (x[2p], x[2p + 1]) gives the four per-column partial sums.
  *
  * Codes are stored in 16-bit lanes, so every pair vector decodes with lane shifts and masks. Widths 8,

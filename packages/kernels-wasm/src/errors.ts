@@ -24,7 +24,7 @@ export class KernelsWasmError extends Error {
 
 /** The kernel module could not be fetched, read or compiled. */
 export class WasmModuleLoadError extends KernelsWasmError {
-  /** Where the module was loaded from (a URL or path). */
+  /** URL or path the module was loaded from. */
   readonly source: string;
 
   constructor(source: string, options?: { cause?: unknown }) {
@@ -40,13 +40,13 @@ export class WasmModuleLoadError extends KernelsWasmError {
 
 /** An allocation does not fit in the 4 GiB that a wasm32 memory can address. */
 export class WasmMemoryLimitError extends KernelsWasmError {
-  /** What was being allocated, such as `kv cache`. */
+  /** Name of the allocation, such as `kv cache keys`. */
   readonly label: string;
   /** Bytes requested. */
   readonly requestedBytes: number;
   /** Bytes already in use by this backend. */
   readonly usedBytes: number;
-  /** The most bytes the memory can hold. */
+  /** Maximum bytes of the memory. */
   readonly limitBytes: number;
 
   constructor(label: string, requestedBytes: number, usedBytes: number, limitBytes: number, cause?: unknown) {

@@ -88,9 +88,9 @@ export function validateExl2(data: Exl2WeightData): void {
 }
 
 /**
- * Copies an EXL2 layer into the kernel memory in the tile layout of `csrc/exl2_tile.h`: the codes take
- * the same bytes as the packed file (plus zero-code padding when a group's rows are not a multiple of 32),
- * the scale nibbles one byte each. Groups are repacked one at a time through a scratch block, so the host
+ * Copies an EXL2 layer into the kernel memory in the tile layout of `csrc/exl2_tile.h`. The codes take
+ * the same bytes as the packed file, plus zero-code padding when a group's rows are not a multiple of 32.
+ * Scale nibbles take one byte each. Groups are repacked one at a time through a scratch block, so the host
  * arrays are never copied whole.
  */
 export function uploadExl2(

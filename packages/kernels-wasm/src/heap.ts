@@ -94,25 +94,25 @@ export class WasmHeap {
     }
   }
 
-  /** A byte view of the whole memory, refreshed after the memory grows. */
+  /** Returns a byte view of the whole memory, refreshed after the memory grows. */
   bytes(): Uint8Array {
     this.refresh();
     return this.cachedBytes!;
   }
 
-  /** An f32 view of the whole memory. */
+  /** Returns an f32 view of the whole memory. */
   floats(): Float32Array {
     this.refresh();
     return this.cachedFloats!;
   }
 
-  /** An int32 view of the whole memory. */
+  /** Returns an int32 view of the whole memory. */
   ints(): Int32Array {
     this.refresh();
     return this.cachedInts!;
   }
 
-  /** A uint16 view of the whole memory. */
+  /** Returns a uint16 view of the whole memory. */
   halves(): Uint16Array {
     this.refresh();
     return this.cachedHalves!;

@@ -64,10 +64,11 @@ export function ropeRows(
 }
 
 /**
- * Draws a token from one row of logits as the backend interface defines `sample`: greedy takes the lowest
- * id among the maxima; otherwise softmax(logits / temperature) in f64, tokens ordered by descending
- * probability (ties: lower id first), cut to `topK`, then to the shortest prefix reaching `topP`, and the
- * first kept token whose cumulative probability exceeds `uniform * kept mass` is returned.
+ * Draws a token from one row of logits as the backend interface defines `sample`. Greedy returns the
+ * lowest id among the maxima. Otherwise it takes softmax(logits / temperature) in f64 and orders tokens by
+ * descending probability (ties: lower id first). It keeps the first `topK`, then the shortest prefix
+ * reaching `topP`, and returns the first kept token whose cumulative probability exceeds
+ * `uniform * kept mass`.
  */
 export function sampleLogits(logits: Float32Array, params: DeviceSamplingParams, uniform: number): number {
   const size = logits.length;

@@ -43,7 +43,7 @@ export class KernelContext {
 
 const conversion = new DataView(new ArrayBuffer(4));
 
-/** The bit pattern of `value` as an f32, for passing floats through int32 job arguments. */
+/** Returns the bit pattern of `value` as an f32, for passing floats through int32 job arguments. */
 export function floatBits(value: number): number {
   conversion.setFloat32(0, value, true);
   return conversion.getInt32(0, true);
