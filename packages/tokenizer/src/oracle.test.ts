@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadLlama2cTokenizer } from './llama2c-tokenizer.js';
 import { loadSentencePieceModel } from './load-sentencepiece.js';
 import type { SentencePieceModelData } from './model-data.js';
 import { parseSentencePieceModel, serializeSentencePieceModel } from './sentencepiece-model.js';
@@ -153,6 +154,18 @@ describe('agreement with Google SentencePiece', () => {
       expect(extended.ours.encode(prompt, { parseSpecial: true })).toEqual(expected);
       expect(extended.ours.encode([{ text: prompt, allowSpecial: true }])).toEqual(expected);
     }
+  });
+
+  it('writes tok512 as a model SentencePiece loads', async () => {
+    const tok512 = loadLlama2cTokenizer(readFixture('llama2c', 'tok512.bin'));
+    const bytes = serializeSentencePieceModel(tok512.toSentencePieceModelData());
+    const oracle = await loadOracle(bytes);
+    const greedy = readJsonFixture<{ cases: { expected_text: string; expected_token_ids: number[] }[] }>(
+      'llama2c',
+      'stories260K-expected.json',
+    ).cases[0]!;
+    expect(oracle.encode(greedy.expected_text)).toEqual(greedy.expected_token_ids.slice(1));
+    expect(oracle.decode(greedy.expected_token_ids)).toBe(greedy.expected_text);
   });
 
   it('encodes like a model that removes extra spaces', async () => {

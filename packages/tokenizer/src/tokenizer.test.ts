@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidTokenIdError, TokenizerArgumentError } from './errors.js';
+import { InvalidTokenIdError, TokenizerArgumentError, TokenizerFormatError } from './errors.js';
+import { loadLlama2cTokenizer } from './llama2c-tokenizer.js';
 import { loadSentencePieceModel } from './load-sentencepiece.js';
 import { readFixture } from './test-utils/fixtures.js';
+import { loadTokenizerJson } from './tokenizer-json.js';
 
 const tokenizer = loadSentencePieceModel(readFixture('tokenizers', 'llama2-tokenizer.model'));
 
@@ -43,6 +45,14 @@ describe('Tokenizer vocabulary', () => {
     }
     expect(() => tokenizer.pieceType(32000)).toThrow(/32000/);
     expect(() => tokenizer.pieceScore(-3)).toThrow(/-3/);
+  });
+});
+
+describe('loaders', () => {
+  it('reject input that is not bytes', () => {
+    expect(() => loadSentencePieceModel('tokenizer.model' as never)).toThrow(/bytes.*must be a Uint8Array/);
+    expect(() => loadLlama2cTokenizer([1, 2, 3] as never)).toThrow(/bytes.*must be a Uint8Array/);
+    expect(() => loadTokenizerJson(42 as never)).toThrow(TokenizerFormatError);
   });
 });
 

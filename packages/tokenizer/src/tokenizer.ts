@@ -3,7 +3,7 @@ import { InvalidTokenIdError, TokenizerArgumentError } from './errors.js';
 import type { PieceType, SentencePieceModelData } from './model-data.js';
 import { normalizeText } from './normalizer.js';
 import { type DecoderSettings, StreamDecoder, type StreamDecoderOptions } from './stream-decoder.js';
-import { SPACE_SYMBOL, TypeCode, Vocabulary } from './vocabulary.js';
+import { TypeCode, Vocabulary } from './vocabulary.js';
 
 /** A piece of prompt text, as `@minichat/chat-template` returns it. */
 export interface PromptPart {
@@ -49,6 +49,8 @@ export interface TokenizerInit {
 
 /** Longest normalized segment, in UTF-16 code units, whose ids are cached; longer ones are rare words. */
 const CACHED_SEGMENT_LENGTH = 48;
+/** UTF-16 code of `▁`. */
+const SPACE_CODE = 0x2581;
 /** Cached segments before the cache is cleared, bounding its memory to a few MB. */
 const SEGMENT_CACHE_ENTRIES = 50_000;
 
@@ -241,12 +243,16 @@ export class Tokenizer {
     }
     // Split in front of each `▁` that follows another character: no piece spans such a boundary.
     let begin = 0;
-    for (let i = 1; i <= normalized.length; i++) {
-      if (i < normalized.length && !(normalized[i] === SPACE_SYMBOL && normalized[i - 1] !== SPACE_SYMBOL))
-        continue;
-      this.#encodeSegment(normalized.slice(begin, i), ids);
-      begin = i;
+    let previous = normalized.charCodeAt(0);
+    for (let i = 1; i < normalized.length; i++) {
+      const current = normalized.charCodeAt(i);
+      if (current === SPACE_CODE && previous !== SPACE_CODE) {
+        this.#encodeSegment(normalized.slice(begin, i), ids);
+        begin = i;
+      }
+      previous = current;
     }
+    if (begin < normalized.length) this.#encodeSegment(normalized.slice(begin), ids);
   }
 
   #encodeSegment(segment: string, ids: number[]): void {
