@@ -1,0 +1,86 @@
+import { type GPU, type IKernelRunShortcut, Input } from 'gpu.js';
+
+/** An argument of a kernel call: a scalar, a flat 1D array, or a flat array read as `[z][y][x]`. */
+export type KernelArgument = number | Float32Array | { data: Float32Array; shape: number[] };
+
+/** Compiled kernels kept at once; the least recently used one is destroyed beyond this. */
+const MAX_CACHED_KERNELS = 256;
+
+/** Settings every kernel is compiled with: f32 textures in the WebGL modes. */
+const KERNEL_SETTINGS = { precision: 'single', tactic: 'precision' } as const;
+
+/**
+ * Compiles gpu.js kernels on first use and reuses them. A compiled kernel is fixed to its output size,
+ * constants and argument sizes, so all of them are part of the cache key; a model has few distinct
+ * shapes, so few kernels are compiled.
+ */
+export class KernelRunner {
+  private readonly kernels = new Map<string, IKernelRunShortcut>();
+
+  constructor(private readonly gpu: GPU) {}
+
+  /**
+   * Runs `source` once per element of `output` (`[x]`, `[x, y]` or `[x, y, z]`) and returns the result as
+   * one flat f32 array in row-major order (x fastest).
+   */
+  run(
+    name: string,
+    source: (...args: never[]) => number,
+    output: number[],
+    constants: Record<string, number>,
+    args: KernelArgument[],
+  ): Float32Array {
+    const key = `${name}|${output.join('x')}|${JSON.stringify(constants)}|${args.map(describeArgument).join(',')}`;
+    let kernel = this.kernels.get(key);
+    if (kernel === undefined) {
+      kernel = this.gpu.createKernel(source.toString(), { ...KERNEL_SETTINGS, output, constants });
+      if (this.kernels.size >= MAX_CACHED_KERNELS) {
+        const [oldestKey, oldest] = this.kernels.entries().next().value!;
+        oldest.destroy();
+        this.kernels.delete(oldestKey);
+      }
+    } else {
+      this.kernels.delete(key);
+    }
+    // Map order is insertion order, so re-inserting keeps the most recently used kernel last.
+    this.kernels.set(key, kernel);
+    const values = args.map((arg) =>
+      typeof arg === 'number' || arg instanceof Float32Array
+        ? arg
+        : new Input(arg.data as unknown as number[], arg.shape as [number, number]),
+    );
+    return flatten(kernel(...values), output);
+  }
+
+  /** Frees every compiled kernel. */
+  dispose(): void {
+    for (const kernel of this.kernels.values()) kernel.destroy();
+    this.kernels.clear();
+  }
+}
+
+function describeArgument(arg: KernelArgument): string {
+  if (typeof arg === 'number') return 'n';
+  if (arg instanceof Float32Array) return String(arg.length);
+  return arg.shape.join('x');
+}
+
+/** Copies a gpu.js result (a typed array, or nested arrays of rows) into one flat array. */
+function flatten(result: unknown, output: number[]): Float32Array {
+  const total = output.reduce((product, size) => product * size, 1);
+  if (result instanceof Float32Array && result.length === total) return result;
+  const flat = new Float32Array(total);
+  const width = output[0]!;
+  let offset = 0;
+  const visit = (value: unknown): void => {
+    if (ArrayBuffer.isView(value) || typeof (value as unknown[])[0] === 'number') {
+      const row = value as ArrayLike<number>;
+      for (let i = 0; i < width; i++) flat[offset + i] = row[i]!;
+      offset += width;
+      return;
+    }
+    for (const inner of value as unknown[]) visit(inner);
+  };
+  visit(result);
+  return flat;
+}
