@@ -134,9 +134,9 @@ export class Tokenizer {
     const addEos = readBoolean(options, 'addEos', this.addEosToken);
     const parseSpecial = readBoolean(options, 'parseSpecial', false);
     if (addBos && this.bosId < 0)
-      throw new TokenizerArgumentError('options.addBos', true, 'false: this model has no BOS piece');
+      throw new TokenizerArgumentError('options.addBos', true, 'false because this model has no BOS piece');
     if (addEos && this.eosId < 0)
-      throw new TokenizerArgumentError('options.addEos', true, 'false: this model has no EOS piece');
+      throw new TokenizerArgumentError('options.addEos', true, 'false because this model has no EOS piece');
 
     const ids: number[] = [];
     if (addBos) ids.push(this.bosId);
@@ -158,8 +158,8 @@ export class Tokenizer {
   }
 
   /**
-   * Decodes ids into text: `▁` becomes a space, the first piece loses its dummy-prefix space, and
-   * BYTE pieces are joined into UTF-8 (an invalid byte becomes U+FFFD).
+   * Decodes ids into text. Each `▁` becomes a space, and the first piece loses its dummy-prefix space.
+   * BYTE pieces are joined into UTF-8, with one U+FFFD for each invalid byte.
    *
    * @throws InvalidTokenIdError naming the first id outside `[0, vocabSize)`.
    */
