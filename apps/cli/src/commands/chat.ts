@@ -61,53 +61,56 @@ export const chatCommand: CommandSpec = {
       log: context.log,
       signal: context.signal,
     });
-    const { maxTokens, ...sampling } = readSamplingSettings(args, opened.reader.generationConfig);
-    const tokenizerFiles = await opened.reader.readTokenizerFiles(context.signal);
-    const { tokenizer } = requireModelTokenizer(tokenizerFiles, opened.argument);
-    const choice = selectChatTemplate({
-      requested: stringOption(args, 'template'),
-      tokenizerConfig: tokenizerFiles.tokenizerConfig,
-      config: opened.reader.config,
-      modelName: opened.argument,
-    });
-    const contextLength = readContextLength(args);
-
-    const backend = await createBackend(readBackendName(args), context.log);
-    let model: Model | undefined;
     try {
-      model = await loadRuntimeModel({
-        reader: opened.reader,
-        backend,
-        tokenizer,
-        contextLength,
-        kvCache: readKvCache(args),
-        log: context.log,
-        signal: context.signal,
+      const { maxTokens, ...sampling } = readSamplingSettings(args, opened.reader.generationConfig);
+      const tokenizerFiles = await opened.reader.readTokenizerFiles(context.signal);
+      const { tokenizer } = requireModelTokenizer(tokenizerFiles, opened.argument);
+      const choice = selectChatTemplate({
+        requested: stringOption(args, 'template'),
+        tokenizerConfig: tokenizerFiles.tokenizerConfig,
+        config: opened.reader.config,
+        modelName: opened.argument,
       });
-      const session = new RuntimeReplSession({
-        model,
-        template: choice.template,
-        systemPrompt: stringOption(args, 'system'),
-        sampling: toRuntimeSampling(sampling),
-        maxTokens,
-        settings: [
-          `Model: ${opened.argument} (${opened.files.location})`,
-          `Backend: ${backend.name}, ${backend.info.description}`,
-          `Chat template: ${choice.template.name} (${choice.source})`,
-        ],
-      });
-      return await runChatRepl({
-        io: context.io,
-        session,
-        signal: context.signal,
-        banner: [
-          `Chatting with ${opened.argument} on ${backend.name} (template ${choice.template.name}, context ${model.contextLength} tokens).`,
-          'Type /help for commands. Ctrl-C stops a reply; /quit or Ctrl-D exits.',
-        ],
-      });
+      const contextLength = readContextLength(args);
+
+      const backend = await createBackend(readBackendName(args), context.log);
+      let model: Model | undefined;
+      try {
+        model = await loadRuntimeModel({
+          reader: opened.reader,
+          backend,
+          tokenizer,
+          contextLength,
+          kvCache: readKvCache(args),
+          log: context.log,
+          signal: context.signal,
+        });
+        const session = new RuntimeReplSession({
+          model,
+          template: choice.template,
+          systemPrompt: stringOption(args, 'system'),
+          sampling: toRuntimeSampling(sampling),
+          maxTokens,
+          settings: [
+            `Model: ${opened.argument} (${opened.files.location})`,
+            `Backend: ${backend.name}, ${backend.info.description}`,
+            `Chat template: ${choice.template.name} (${choice.source})`,
+          ],
+        });
+        return await runChatRepl({
+          io: context.io,
+          session,
+          signal: context.signal,
+          banner: [
+            `Chatting with ${opened.argument} on ${backend.name} (template ${choice.template.name}, context ${model.contextLength} tokens).`,
+            'Type /help for commands. Ctrl-C stops a reply; /quit or Ctrl-D exits.',
+          ],
+        });
+      } finally {
+        model?.dispose();
+        backend.dispose();
+      }
     } finally {
-      model?.dispose();
-      backend.dispose();
       await opened.reader.close();
     }
   },

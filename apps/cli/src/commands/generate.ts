@@ -1,10 +1,11 @@
 import type { FinishEvent, Model } from '@minichat/runtime';
+import type { Tokenizer } from '@minichat/tokenizer';
 import type { CommandSpec } from '../args/command.js';
-import { flagOption, requiredStringOption, stringOption } from '../args/options.js';
+import { flagOption, type ParsedArgs, requiredStringOption, stringOption } from '../args/options.js';
 import { createBackend } from '../backend.js';
 import { InterruptedError } from '../errors.js';
 import { loadRuntimeModel } from '../model/load.js';
-import { openModelArgument } from '../model/open.js';
+import { type OpenedModel, openModelArgument } from '../model/open.js';
 import { selectChatTemplate } from '../model/template.js';
 import { requireModelTokenizer } from '../model/tokenizer.js';
 import {
@@ -20,6 +21,46 @@ import {
   toRuntimeSampling,
 } from './generation-options.js';
 import { hubOptions, readHubSettings } from './shared-options.js';
+
+/** Prompt ids and stop conditions of one `generate` call. */
+interface PromptRequest {
+  /** Token ids fed to the model, BOS included as the tokenizer config says. */
+  promptIds: number[];
+  /** Token ids that end generation: the model's EOS ids and the template's. */
+  stopTokenIds: number[];
+  /** Strings that end generation, from the template. */
+  stopStrings: string[];
+}
+
+/** Encodes the prompt: as plain text with `--raw`, else as one user message through the chat template. */
+function buildPrompt(
+  args: ParsedArgs,
+  prompt: string,
+  opened: OpenedModel,
+  tokenizer: Tokenizer,
+  tokenizerConfig: string | undefined,
+): PromptRequest {
+  const modelStopIds = opened.reader.config.eosTokenId;
+  if (flagOption(args, 'raw')) {
+    return { promptIds: tokenizer.encode(prompt), stopTokenIds: [...modelStopIds], stopStrings: [] };
+  }
+  const { template } = selectChatTemplate({
+    requested: stringOption(args, 'template'),
+    tokenizerConfig,
+    config: opened.reader.config,
+    modelName: opened.argument,
+  });
+  const system = stringOption(args, 'system');
+  const rendered = template.render(
+    [{ role: 'user', content: prompt }],
+    system === undefined ? {} : { systemPrompt: system },
+  );
+  return {
+    promptIds: tokenizer.encode(rendered.parts),
+    stopTokenIds: [...new Set([...modelStopIds, ...template.stop.eosTokenIds])],
+    stopStrings: template.stop.stopStrings,
+  };
+}
 
 /** `minichat generate`: one completion to stdout. */
 export const generateCommand: CommandSpec = {
@@ -68,7 +109,6 @@ export const generateCommand: CommandSpec = {
   ],
   async run(args, context) {
     const prompt = requiredStringOption(args, 'prompt');
-    const raw = flagOption(args, 'raw');
     const json = flagOption(args, 'json');
     const opened = await openModelArgument(readModelArgument(args), context.io, {
       hub: readHubSettings(args, context.io),
@@ -76,71 +116,53 @@ export const generateCommand: CommandSpec = {
       log: context.log,
       signal: context.signal,
     });
-    const sampling = readSamplingSettings(args, opened.reader.generationConfig);
-    const contextLength = readContextLength(args);
-    const tokenizerFiles = await opened.reader.readTokenizerFiles(context.signal);
-    const { tokenizer } = requireModelTokenizer(tokenizerFiles, opened.argument);
-
-    let promptIds: number[];
-    let stopTokenIds: number[] = [...opened.reader.config.eosTokenId];
-    let stopStrings: string[] = [];
-    if (raw) {
-      promptIds = tokenizer.encode(prompt);
-    } else {
-      const { template } = selectChatTemplate({
-        requested: stringOption(args, 'template'),
-        tokenizerConfig: tokenizerFiles.tokenizerConfig,
-        config: opened.reader.config,
-        modelName: opened.argument,
-      });
-      const system = stringOption(args, 'system');
-      const rendered = template.render(
-        [{ role: 'user', content: prompt }],
-        system === undefined ? {} : { systemPrompt: system },
-      );
-      promptIds = tokenizer.encode(rendered.parts);
-      stopTokenIds = [...new Set([...stopTokenIds, ...template.stop.eosTokenIds])];
-      stopStrings = template.stop.stopStrings;
-    }
-
-    const backend = await createBackend(readBackendName(args), context.log);
-    let model: Model | undefined;
     try {
-      model = await loadRuntimeModel({
-        reader: opened.reader,
-        backend,
-        tokenizer,
-        contextLength,
-        kvCache: readKvCache(args),
-        log: context.log,
-        signal: context.signal,
-      });
-      const { maxTokens, ...samplingOptions } = sampling;
-      const events = model.generate({
-        promptTokens: promptIds,
-        maxTokens,
-        sampling: toRuntimeSampling(samplingOptions),
-        stop: stopStrings,
-        stopTokens: stopTokenIds,
-        // The output is only the generated text, so the SentencePiece space of its first piece goes.
-        stripLeadingSpace: true,
-        signal: context.signal,
-      });
-      let finish: FinishEvent | undefined;
-      for await (const event of events) {
-        if (event.type === 'text' && !json) context.io.stdout.write(event.text);
-        if (event.type === 'finish') finish = event;
+      const { maxTokens, ...sampling } = readSamplingSettings(args, opened.reader.generationConfig);
+      const contextLength = readContextLength(args);
+      const tokenizerFiles = await opened.reader.readTokenizerFiles(context.signal);
+      const { tokenizer } = requireModelTokenizer(tokenizerFiles, opened.argument);
+      const request = buildPrompt(args, prompt, opened, tokenizer, tokenizerFiles.tokenizerConfig);
+
+      const backend = await createBackend(readBackendName(args), context.log);
+      let model: Model | undefined;
+      try {
+        model = await loadRuntimeModel({
+          reader: opened.reader,
+          backend,
+          tokenizer,
+          contextLength,
+          kvCache: readKvCache(args),
+          log: context.log,
+          signal: context.signal,
+        });
+        const events = model.generate({
+          promptTokens: request.promptIds,
+          maxTokens,
+          sampling: toRuntimeSampling(sampling),
+          stop: request.stopStrings,
+          stopTokens: request.stopTokenIds,
+          // The output is only the generated text, so the SentencePiece space of its first piece goes.
+          stripLeadingSpace: true,
+          signal: context.signal,
+        });
+        let finish: FinishEvent | undefined;
+        for await (const event of events) {
+          if (event.type === 'text' && !json) context.io.stdout.write(event.text);
+          if (event.type === 'finish') finish = event;
+        }
+        if (finish === undefined) throw new Error('The generation ended without a finish event.');
+        if (finish.reason === 'abort') throw new InterruptedError();
+        if (json) {
+          const { text, tokens: ids, reason: finishReason, usage } = finish;
+          const output = { text, ids, promptIds: request.promptIds, finishReason, usage };
+          context.io.stdout.write(`${JSON.stringify(output)}\n`);
+        }
+        context.log.info(`\n${formatUsage(finish)}`);
+      } finally {
+        model?.dispose();
+        backend.dispose();
       }
-      if (finish === undefined) throw new Error('The generation ended without a finish event.');
-      if (finish.reason === 'abort') throw new InterruptedError();
-      if (json) {
-        const { text, tokens: ids, reason: finishReason, usage } = finish;
-        context.io.stdout.write(`${JSON.stringify({ text, ids, promptIds, finishReason, usage })}\n`);
-      }
-      context.log.info(`\n${formatUsage(finish)}`);
     } finally {
-      model?.dispose();
-      backend.dispose();
       await opened.reader.close();
     }
     return 0;
