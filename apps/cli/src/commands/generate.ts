@@ -24,7 +24,7 @@ import { hubOptions, readHubSettings } from './shared-options.js';
 
 /** Prompt ids and stop conditions of one `generate` call. */
 interface PromptRequest {
-  /** Token ids fed to the model, BOS included as the tokenizer config says. */
+  /** Token ids fed to the model, with BOS when tokenizer_config.json enables add_bos_token. */
   promptIds: number[];
   /** Token ids that end generation: the model's EOS ids and the template's. */
   stopTokenIds: number[];
