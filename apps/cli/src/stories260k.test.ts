@@ -238,6 +238,29 @@ describe('generate on converted stories260K', () => {
     }
   });
 
+  test('auto falls back to the CPU without an adapter', async () => {
+    // A driver list naming no real file leaves Dawn without any Vulkan driver, GPU or not.
+    const env = { VK_ICD_FILENAMES: join(tmpdir(), 'no-such-vulkan-driver.json') };
+    const run = await runCliProcess(['generate', '--model', f32Directory, ...greedy, '--backend', 'auto'], {
+      env,
+    });
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('Backend: cpu (auto: no WebGPU adapter, so the CPU backend was chosen.');
+    expect(run.stdout).toBe(expected.text);
+  });
+
+  test('webgpu without an adapter exits 6', async () => {
+    const env = { VK_ICD_FILENAMES: join(tmpdir(), 'no-such-vulkan-driver.json') };
+    const run = await runCliProcess(['generate', '--model', f32Directory, ...greedy, '--backend', 'webgpu'], {
+      env,
+    });
+
+    expect(run.code).toBe(6);
+    expect(run.stderr).toContain('error: The WebGPU backend is unavailable: Dawn found no WebGPU adapter.');
+    expect(run.stderr).toContain('Use --backend auto to fall back to the CPU.');
+  });
+
   test('Ctrl-C stops generation with exit code 130', async () => {
     const child = spawnCli([
       'generate',
