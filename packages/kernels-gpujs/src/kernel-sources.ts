@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExtraNonNullAssertion: chained lookups such as x[r]![k]! need one assertion per level.
 /**
  * Kernel functions in the JavaScript subset that gpu.js translates to GLSL (WebGL modes), WebAssembly and
  * plain JavaScript. They run once per output element: `this.thread.x` is the column and `this.thread.y`
@@ -21,14 +22,14 @@ type Cube = number[][][];
 
 /** `out[r][i] = table[tokens[r]][i]`. */
 export function embedKernel(this: KernelThis<object>, table: Grid, tokens: number[]): number {
-  return table[tokens[this.thread.y]][this.thread.x]!;
+  return table[tokens[this.thread.y]!]![this.thread.x]!;
 }
 
 /** `out[r] = sum_i x[r][i]^2`, the first step of RMSNorm. */
 export function sumOfSquaresKernel(this: KernelThis<{ cols: number }>, x: Grid): number {
   let sum = 0;
   for (let i = 0; i < this.constants.cols; i++) {
-    const value = x[this.thread.x][i]!;
+    const value = x[this.thread.x]![i]!;
     sum += value * value;
   }
   return sum;
@@ -43,7 +44,7 @@ export function rmsNormKernel(
   eps: number,
 ): number {
   const inverseRms = 1 / Math.sqrt(sumOfSquares[this.thread.y]! / this.constants.cols + eps);
-  return weight[this.thread.x]! * (inverseRms * x[this.thread.y][this.thread.x]!);
+  return weight[this.thread.x]! * (inverseRms * x[this.thread.y]![this.thread.x]!);
 }
 
 /**
@@ -58,26 +59,26 @@ export function ropeKernel(
 ): number {
   const r = this.thread.y;
   const c = this.thread.x;
-  if (c >= this.constants.rotatedCols) return x[r][c]!;
+  if (c >= this.constants.rotatedCols) return x[r]![c]!;
   const head = Math.floor((c + 0.5) / this.constants.headDim);
   const i = c - head * this.constants.headDim;
   const base = head * this.constants.headDim;
   if (i < this.constants.half) {
-    return x[r][base + i]! * cos[r][i]! - x[r][base + i + this.constants.half]! * sin[r][i]!;
+    return x[r]![base + i]! * cos[r]![i]! - x[r]![base + i + this.constants.half]! * sin[r]![i]!;
   }
   const j = i - this.constants.half;
-  return x[r][base + j]! * sin[r][j]! + x[r][base + i]! * cos[r][j]!;
+  return x[r]![base + j]! * sin[r]![j]! + x[r]![base + i]! * cos[r]![j]!;
 }
 
 /** `out = silu(gate) * up` with `silu(g) = g / (1 + exp(-g))`. */
 export function swigluKernel(this: KernelThis<object>, gate: Grid, up: Grid): number {
-  const g = gate[this.thread.y][this.thread.x]!;
-  return (g / (1 + Math.exp(-g))) * up[this.thread.y][this.thread.x]!;
+  const g = gate[this.thread.y]![this.thread.x]!;
+  return (g / (1 + Math.exp(-g))) * up[this.thread.y]![this.thread.x]!;
 }
 
 /** `out = a + b`. */
 export function addKernel(this: KernelThis<object>, a: Grid, b: Grid): number {
-  return a[this.thread.y][this.thread.x]! + b[this.thread.y][this.thread.x]!;
+  return a[this.thread.y]![this.thread.x]! + b[this.thread.y]![this.thread.x]!;
 }
 
 /** `out[r][n] = sum_k x[r][k] * weight[n][k]` for a PyTorch-orientation `[N, K]` weight. */
@@ -85,7 +86,7 @@ export function denseMatmulKernel(this: KernelThis<{ inFeatures: number }>, x: G
   const r = this.thread.y;
   const n = this.thread.x;
   let sum = 0;
-  for (let k = 0; k < this.constants.inFeatures; k++) sum += x[r][k]! * weight[n][k]!;
+  for (let k = 0; k < this.constants.inFeatures; k++) sum += x[r]![k]! * weight[n]![k]!;
   return sum;
 }
 
@@ -108,15 +109,22 @@ export function exl2MatmulKernel(
   const n = this.thread.x;
   let sum = 0;
   for (let j = 0; j < this.constants.texelRows; j++) {
-    const texel = codes[j][n]!;
+    const texel = codes[j]![n]!;
     const code2 = Math.floor(texel / 65536);
     const low = texel - code2 * 65536;
     const code1 = Math.floor(low / 256);
     const code0 = low - code1 * 256;
+    // Indices go to locals first: gpu.js 2.24.1 emits clashing GLSL names for repeated nested lookups.
     const k = j * 3;
-    sum += x[r][inputIndex[k]]! * (code0 - zeroPoint[k]!) * scales[groupIndex[k]][n]!;
-    sum += x[r][inputIndex[k + 1]]! * (code1 - zeroPoint[k + 1]!) * scales[groupIndex[k + 1]][n]!;
-    sum += x[r][inputIndex[k + 2]]! * (code2 - zeroPoint[k + 2]!) * scales[groupIndex[k + 2]][n]!;
+    const input0 = inputIndex[k]!;
+    const input1 = inputIndex[k + 1]!;
+    const input2 = inputIndex[k + 2]!;
+    const group0 = groupIndex[k]!;
+    const group1 = groupIndex[k + 1]!;
+    const group2 = groupIndex[k + 2]!;
+    sum += x[r]![input0]! * (code0 - zeroPoint[k]!) * scales[group0]![n]!;
+    sum += x[r]![input1]! * (code1 - zeroPoint[k + 1]!) * scales[group1]![n]!;
+    sum += x[r]![input2]! * (code2 - zeroPoint[k + 2]!) * scales[group2]![n]!;
   }
   return sum + bias[n]!;
 }
@@ -138,7 +146,7 @@ export function attentionScoreKernel(
   const kvBase = Math.floor((h + 0.5) / this.constants.headsPerKvHead) * this.constants.headDim;
   const qBase = h * this.constants.headDim;
   let dot = 0;
-  for (let i = 0; i < this.constants.headDim; i++) dot += q[r][qBase + i]! * keys[t][kvBase + i]!;
+  for (let i = 0; i < this.constants.headDim; i++) dot += q[r]![qBase + i]! * keys[t]![kvBase + i]!;
   return dot * this.constants.scale;
 }
 
@@ -158,18 +166,18 @@ export function attentionOutputKernel(
   const i = c - h * this.constants.headDim;
   const column = Math.floor((h + 0.5) / this.constants.headsPerKvHead) * this.constants.headDim + i;
   const last = startPosition + r;
-  let maxScore = scores[r][h][0]!;
+  let maxScore = scores[r]![h]![0]!;
   for (let t = 1; t < this.constants.positions; t++) {
     if (t > last) break;
-    maxScore = Math.max(maxScore, scores[r][h][t]!);
+    maxScore = Math.max(maxScore, scores[r]![h]![t]!);
   }
   let sum = 0;
   let weighted = 0;
   for (let t = 0; t < this.constants.positions; t++) {
     if (t > last) break;
-    const weight = Math.exp(scores[r][h][t]! - maxScore);
+    const weight = Math.exp(scores[r]![h]![t]! - maxScore);
     sum += weight;
-    weighted += weight * values[t][column]!;
+    weighted += weight * values[t]![column]!;
   }
   return weighted / sum;
 }

@@ -31,7 +31,7 @@ export function sampleLogits(logits: Float32Array, params: DeviceSamplingParams,
   if (params.topP < 1) {
     let cumulative = 0;
     for (let i = 0; i < kept; i++) {
-      cumulative += probabilities[order[i]]!;
+      cumulative += probabilities[order[i] as number]!;
       if (cumulative >= params.topP) {
         kept = i + 1;
         break;
@@ -40,11 +40,11 @@ export function sampleLogits(logits: Float32Array, params: DeviceSamplingParams,
   }
 
   let keptTotal = 0;
-  for (let i = 0; i < kept; i++) keptTotal += probabilities[order[i]]!;
+  for (let i = 0; i < kept; i++) keptTotal += probabilities[order[i] as number]!;
   const threshold = uniform * keptTotal;
   let cumulative = 0;
   for (let i = 0; i < kept; i++) {
-    cumulative += probabilities[order[i]]!;
+    cumulative += probabilities[order[i] as number]!;
     if (cumulative > threshold) return order[i]!;
   }
   return order[kept - 1]!;
