@@ -1,0 +1,179 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { convertLlama2c } from '@minichat/exl2-format/node';
+import { createCpuBackend } from '@minichat/runtime/cpu';
+import { loadModelFromDirectory } from '@minichat/runtime/node';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readDirectoryFiles } from './read-directory.js';
+import { startTestServer, type TestServer } from './test-server.js';
+
+// Chromium's own flags for a machine without a GPU and without network: WebGPU runs on SwiftShader.
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const CHROMIUM = '/usr/bin/chromium';
+const APP_DIRECTORY = join(import.meta.dirname, '..');
+const SCREENSHOT = join(APP_DIRECTORY, 'test-results', 'e2e-chat.png');
+const REPO = 'karpathy/stories260K-exl2';
+const PROMPT = 'Once upon a time';
+const REPLY_TOKENS = 40;
+/** Long enough that the stop button lands mid-reply; stories260K has a 512-token context. */
+const LONG_REPLY_TOKENS = 400;
+
+/** Greedy completion of `prompt` by the CPU reference backend in Node. */
+async function cpuReference(modelDirectory: string, prompt: string, maxTokens: number): Promise<string> {
+  const model = await loadModelFromDirectory(modelDirectory, { backend: createCpuBackend() });
+  let text = '';
+  for await (const event of model.generate({ prompt, maxTokens, sampling: { temperature: 0 } })) {
+    if (event.type === 'text') text += event.text;
+  }
+  model.dispose();
+  return text;
+}
+
+/** Types `text` into the composer and sends it with the Enter key, as a keyboard-only user would. */
+async function sendByKeyboard(page: Page, text: string): Promise<void> {
+  await page.focus('#prompt');
+  await page.keyboard.insertText(text);
+  await page.keyboard.press('Enter');
+}
+
+function lastReply(page: Page) {
+  return page.locator('.message.assistant').last();
+}
+
+describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless Chromium', () => {
+  let workDirectory: string;
+  let server: TestServer;
+  let expected: string;
+  let expectedLong: string;
+
+  beforeAll(async () => {
+    workDirectory = await mkdtemp(join(tmpdir(), 'minichat-web-e2e-'));
+    const modelDirectory = join(workDirectory, 'model');
+    const fixtures = join(process.env.MINICHAT_FIXTURES ?? '/work/shared/fixtures', 'llama2c');
+    await convertLlama2c({
+      checkpoint: join(fixtures, 'stories260K.bin'),
+      tokenizer: join(fixtures, 'tok512.bin'),
+      outDir: modelDirectory,
+      format: 'exl2',
+      bits: 8,
+      headBits: 8,
+      untieEmbeddings: true,
+    });
+    expected = await cpuReference(modelDirectory, PROMPT, REPLY_TOKENS);
+    expectedLong = await cpuReference(modelDirectory, PROMPT, LONG_REPLY_TOKENS);
+
+    const appDirectory = join(workDirectory, 'app');
+    await build({
+      root: APP_DIRECTORY,
+      logLevel: 'silent',
+      build: { outDir: appDirectory, emptyOutDir: true },
+    });
+    server = await startTestServer(appDirectory, [
+      { repo: REPO, revision: 'main', files: await readDirectoryFiles(modelDirectory) },
+    ]);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await rm(workDirectory, { recursive: true, force: true });
+  });
+
+  test('loads from the hub, streams, stops and continues', async () => {
+    const profile = await mkdtemp(join(tmpdir(), 'minichat-chromium-'));
+    let context: BrowserContext | undefined;
+    try {
+      context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        args: CHROMIUM_ARGS,
+      });
+      const page = await context.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.goto(`${server.origin}/`);
+
+      // Device check: headless Chromium has WebGPU on SwiftShader, which lacks shader-f16.
+      await expect.poll(() => page.textContent('#device-backend'), { timeout: 30_000 }).toBe('WebGPU');
+      expect(await page.textContent('#device-facts')).toMatch(/shader-f16\s*no/);
+
+      // Every control has an accessible name.
+      const unlabeled = await page.$$eval('input, select, textarea, button', (controls) =>
+        controls
+          .filter((control) => {
+            const labelled = (control as HTMLInputElement).labels?.length ?? 0;
+            const text = control.tagName === 'BUTTON' ? (control.textContent ?? '').trim() : '';
+            const radio = (control as HTMLInputElement).type === 'radio' && control.closest('label') !== null;
+            return labelled === 0 && text === '' && !radio && !control.getAttribute('aria-label');
+          })
+          .map((control) => control.id || control.outerHTML),
+      );
+      expect(unlabeled).toEqual([]);
+
+      // Load from the mock hub: listed through the API, downloaded with Range requests into the OPFS.
+      await page.fill('#hub-endpoint', server.origin);
+      await page.fill('#hub-repo', REPO);
+      await page.click('#load');
+      await expect.poll(() => page.isEnabled('#prompt'), { timeout: 120_000 }).toBe(true);
+      expect(await page.textContent('#fit')).toMatch(/layers, hidden size 64, exl2 .* Fits: needs about/);
+      expect(server.ranges.length).toBeGreaterThan(0);
+      expect(server.ranges.every((range) => range.startsWith('bytes='))).toBe(true);
+      expect(await page.textContent('#cache-usage')).toMatch(/Cache: [\d.]+ KiB in \d+ files/);
+
+      // Greedy completion, compared with the CPU reference.
+      await page.click('summary');
+      await page.selectOption('#mode', 'completion');
+      await page.fill('#temperature', '0');
+      await page.fill('#top-k', '0');
+      await page.fill('#top-p', '1');
+      await page.fill('#max-tokens', String(REPLY_TOKENS));
+      await sendByKeyboard(page, PROMPT);
+      await expect.poll(() => lastReply(page).getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+      expect(await lastReply(page).getAttribute('data-text')).toBe(expected);
+      expect(Number(await lastReply(page).getAttribute('data-chunks'))).toBeGreaterThan(1);
+      expect(await page.textContent('#speed')).toMatch(/tokens\/s$/);
+
+      // Stop a long reply midway with the keyboard: Tab from the composer reaches the stop button.
+      await page.fill('#max-tokens', String(LONG_REPLY_TOKENS));
+      await sendByKeyboard(page, PROMPT);
+      await expect
+        .poll(async () => Number(await lastReply(page).getAttribute('data-chunks')), { timeout: 60_000 })
+        .toBeGreaterThan(2);
+      await page.focus('#send');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('stop');
+      await page.keyboard.press('Enter');
+      await expect
+        .poll(() => lastReply(page).getAttribute('data-state'), { timeout: 30_000 })
+        .toBe('stopped');
+      const stopped = (await lastReply(page).getAttribute('data-text')) ?? '';
+      expect(stopped.length).toBeGreaterThan(0);
+      expect(stopped.length).toBeLessThan(expectedLong.length);
+      expect(expectedLong.startsWith(stopped)).toBe(true);
+      expect(await lastReply(page).locator('.meta').textContent()).toMatch(/stopped$/);
+
+      // The model stays usable after the stop: the next message gets the full reference reply again.
+      await page.fill('#max-tokens', String(REPLY_TOKENS));
+      await sendByKeyboard(page, PROMPT);
+      await expect.poll(() => lastReply(page).getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+      expect(await lastReply(page).getAttribute('data-text')).toBe(expected);
+
+      await mkdir(join(APP_DIRECTORY, 'test-results'), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      expect(pageErrors).toEqual([]);
+      expect(await page.isHidden('#error')).toBe(true);
+    } finally {
+      await context?.close();
+      await rm(profile, { recursive: true, force: true });
+    }
+  });
+});
