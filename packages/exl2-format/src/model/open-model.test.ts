@@ -36,7 +36,9 @@ describe('openModel on a tiny EXL2 model', () => {
     expect(model.format).toBe('exl2');
     expect(model.config.hiddenSize).toBe(64);
     expect(model.generationConfig?.eosTokenId).toEqual([2]);
-    expect(model.warnings.join('\n')).toMatch(/Ignored stale model.safetensors.index.json/);
+    expect(model.warnings.join('\n')).toMatch(
+      /Ignored model.safetensors.index.json because exllamav2 output files exist/,
+    );
     const down = model.linear('model.layers.1.mlp.down_proj');
     expect(down).toMatchObject({
       kind: 'exl2',
@@ -92,6 +94,36 @@ describe('openModel on a tiny EXL2 model', () => {
     const model = await openModel(memoryFiles(sharded));
     expect(model.tensorNames()).toHaveLength(tensors.length);
     expect((await model.readExl2('lm_head')).qWeight).toEqual(layers.get('lm_head')!.qWeight);
+  });
+
+  it('prefers exllamav2 output over source shards', async () => {
+    // The source's fp16 shard and its index are still in the folder next to the EXL2 output.
+    const source = await safetensorsBytes([
+      { name: 'model.embed_tokens.weight', dtype: 'F16', shape: [2], data: new Uint16Array(2) },
+    ]);
+    const mixed = {
+      ...files,
+      'model-00001-of-00001.safetensors': source,
+      'model.safetensors.index.json': json({
+        weight_map: { 'model.embed_tokens.weight': 'model-00001-of-00001.safetensors' },
+      }),
+    };
+    const model = await openModel(memoryFiles(mixed));
+    expect(model.format).toBe('exl2');
+    expect(model.tensorInfo('model.embed_tokens.weight').shape).toEqual([100, 64]);
+  });
+
+  it('ignores a stale index without exllamav2 output', async () => {
+    const renamed = {
+      'config.json': files['config.json']!,
+      'model.safetensors': files['output.safetensors']!,
+      'model.safetensors.index.json': files['model.safetensors.index.json']!,
+    };
+    const model = await openModel(memoryFiles(renamed));
+    expect(model.warnings.join('\n')).toMatch(
+      /Ignored stale model.safetensors.index.json: it names missing files \(model-00001-of-00002.safetensors\)/,
+    );
+    expect(model.format).toBe('exl2');
   });
 
   it('rejects weights that disagree with config.json', async () => {

@@ -33,12 +33,15 @@ async function readIndexFiles(
   }
 }
 
+/** File names exllamav2 gives its output: `output.safetensors` or `output-0000k-of-0000N.safetensors`. */
+const EXL2_OUTPUT_NAME = /^output(-\d{5}-of-\d{5})?\.safetensors$/;
+
 /**
- * Opens every safetensors shard of a model and maps tensor names to shards. When an index
- * exists and every file it names exists, those files are the shards. Otherwise every
- * `*.safetensors` file is a shard, because exllamav2 0.0.11 copied the source model's index
- * unchanged, so that index names files that are gone.
- * Returns warnings for such a stale index.
+ * Opens every safetensors shard of a model and maps tensor names to shards. exllamav2's output
+ * files win when present, because exllamav2 0.0.11 copied the source model's index unchanged and
+ * that index names the source's shards. Otherwise an index is used when every file it names
+ * exists, and else every `*.safetensors` file is a shard. Returns a warning for each index that
+ * was ignored.
  */
 export async function openShards(
   files: ModelFiles,
@@ -49,11 +52,16 @@ export async function openShards(
     .list()
     .filter((name) => name.endsWith('.safetensors'))
     .sort();
-  let shardNames = available;
+  const exl2Outputs = available.filter((name) => EXL2_OUTPUT_NAME.test(name));
+  let shardNames = exl2Outputs.length > 0 ? exl2Outputs : available;
   const index = await readIndexFiles(files, signal);
   if (index?.name.startsWith('model.safetensors')) {
     const missing = index.shards.filter((shard) => !available.includes(shard));
-    if (index.shards.length > 0 && missing.length === 0) {
+    if (exl2Outputs.length > 0) {
+      warnings.push(
+        `Ignored ${index.name} because exllamav2 output files exist (${listChoices(exl2Outputs, 3)}).`,
+      );
+    } else if (index.shards.length > 0 && missing.length === 0) {
       shardNames = index.shards.sort();
     } else {
       warnings.push(
