@@ -83,13 +83,16 @@ describe('EXL2 worked example', () => {
     expect(w[t.perm[42]! * 32]).toBe(Math.fround((3 * 196 * 0.018585205078125) / 256));
   });
 
-  it('decodes W[44, 0] in exllamav2 fp16 arithmetic', () => {
+  it('decodes both weights in exllamav2 fp16 arithmetic', () => {
     const w = dequantizeExl2(t, 'fp16');
     // m = 0.007965087890625 / 256 = 522 · 2^-24 (an fp16 subnormal, exact).
     // 169 · 522 = 88218 units; fp16 keeps multiples of 64 there, so scale = 88192 · 2^-24.
     // 7 · 88192 = 617344 units; fp16 keeps multiples of 512, 1205.75 · 512 rounds to 617472.
     expect(w[44 * 32]).toBe(617472 * 2 ** -24);
     expect(w[44 * 32]).toBeCloseTo(0.0368042, 7);
+    // m = 0.018585205078125 / 256 = 1.189453125 · 2^-14 (normal, exact). 196 · m = 233.1328125 · 2^-14,
+    // and fp16 keeps steps of 2^-3 at 233 (2^7 with 10 mantissa bits), so the scale is 233.125 · 2^-14.
+    expect(w[21 * 32]).toBe(233.125 * 2 ** -14);
   });
 
   it('matches the decoded matrix in the fused product', () => {
