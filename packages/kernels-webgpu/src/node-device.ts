@@ -17,7 +17,7 @@ export interface NodeDeviceOptions {
   powerPreference?: GPUPowerPreference;
 }
 
-/** What {@link requestNodeDevice} returns. */
+/** The Dawn objects {@link requestNodeDevice} returns. */
 export interface NodeDevice {
   /** Dawn's `GPU` object (the `navigator.gpu` of Node). */
   gpu: GPU;
