@@ -51,6 +51,11 @@ export const WEBGL1_MAX_ARGUMENT_ELEMENTS = 2 ** 24;
 export interface GpuJsBackend extends Backend {
   /** The gpu.js mode the kernels run in. */
   readonly mode: GpuJsMode;
+  /**
+   * Lists the gpu.js engines the compiled kernels actually run on. It equals `[mode]` unless gpu.js moved
+   * a kernel it could not build to its CPU fallback, which then adds `cpu`.
+   */
+  kernelEngines(): string[];
 }
 
 /** Options of {@link createGpuJsBackend}. */
@@ -397,6 +402,10 @@ class GpuJsBackendImpl implements GpuJsBackend {
     }
     owned.released = true;
     this.resources.delete(owned);
+  }
+
+  kernelEngines(): string[] {
+    return this.runner.engines();
   }
 
   async synchronize(): Promise<void> {

@@ -1,4 +1,13 @@
-import { type GPU, type IKernelRunShortcut, Input } from 'gpu.js';
+import {
+  CPUKernel,
+  type GPU,
+  HeadlessGLKernel,
+  type IKernelRunShortcut,
+  Input,
+  WebAssemblyKernel,
+  WebGL2Kernel,
+  WebGLKernel,
+} from 'gpu.js';
 
 /** An argument of a kernel call: a scalar, a flat 1D array, or a flat array read as `[z][y][x]`. */
 export type KernelArgument = number | Float32Array | { data: Float32Array; shape: number[] };
@@ -52,11 +61,36 @@ export class KernelRunner {
     return flatten(kernel(...values), output);
   }
 
+  /**
+   * Lists the gpu.js engines (`webgl2`, `webasm`, `cpu` and so on) that the compiled kernels run on. gpu.js
+   * moves a kernel it cannot build in the requested mode to its CPU fallback, which then shows up as `cpu`.
+   */
+  engines(): string[] {
+    const engines = new Set<string>();
+    for (const kernel of this.kernels.values()) {
+      engines.add(engineOf(kernel.kernel));
+    }
+    return [...engines].sort();
+  }
+
   /** Frees every compiled kernel. */
   dispose(): void {
     for (const kernel of this.kernels.values()) kernel.destroy();
     this.kernels.clear();
   }
+}
+
+/** The mode name of a gpu.js kernel class; gpu.js's own `mode` is `gpu` for every WebGL flavour. */
+function engineOf(kernel: object): string {
+  const engines: [unknown, string][] = [
+    [HeadlessGLKernel, 'headlessgl'],
+    [WebGL2Kernel, 'webgl2'],
+    [WebGLKernel, 'webgl'],
+    [WebAssemblyKernel, 'webasm'],
+    [CPUKernel, 'cpu'],
+  ];
+  const match = engines.find(([type]) => kernel.constructor === type);
+  return match === undefined ? kernel.constructor.name : match[1];
 }
 
 function describeArgument(arg: KernelArgument): string {

@@ -215,6 +215,7 @@ describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('gpu.js backend in he
         [mode, encoded] as const,
       );
       expect(result.mode).toBe(mode);
+      expect(result.engines, 'engines of the compiled kernels').toEqual([mode]);
 
       const reference = createCpuBackend();
       for (const [index, { name, tolerance, opCase }] of cases.entries()) {

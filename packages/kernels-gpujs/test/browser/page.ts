@@ -8,7 +8,10 @@ export interface PageApi {
   /** Modes gpu.js can run in this browser. */
   availableModes(): string[];
   /** Runs encoded cases on a fresh backend in `mode` and returns each output as a plain array. */
-  run(mode: GpuJsMode, encodedCases: unknown[]): Promise<{ mode: string; outputs: (number[] | number)[] }>;
+  run(
+    mode: GpuJsMode,
+    encodedCases: unknown[],
+  ): Promise<{ mode: string; engines: string[]; outputs: (number[] | number)[] }>;
 }
 
 const api: PageApi = {
@@ -21,7 +24,7 @@ const api: PageApi = {
         const output = await runCase(backend, decodeCase(encoded) as OpCase);
         outputs.push(typeof output === 'number' ? output : Array.from(output));
       }
-      return { mode: backend.mode, outputs };
+      return { mode: backend.mode, engines: backend.kernelEngines(), outputs };
     } finally {
       backend.dispose();
     }
