@@ -46,6 +46,11 @@ typedef struct {
 #define BLOCK_ROWS 32
 /* Output columns of one weight tile. */
 #define TILE_COLS 4
+/*
+ * Blocks of one group that share an activation scale on the integer path, so one conversion and scaling
+ * serves 128 rows. Sums of 128 rows stay within i32 (see QUANT_MAX in exl2_activations.c).
+ */
+#define CHUNK_BLOCKS 4
 
 /* One EXL2 group after repacking, as the kernels read it. */
 typedef struct {
@@ -68,6 +73,7 @@ typedef struct {
   int32_t gather_ptr;     /* int32 [padded_k]: input feature of each padded stored row, or -1 */
   int32_t bias_ptr;       /* f32 [out_features], or 0 */
   int32_t in_features;
+  int32_t scale_chunks;   /* activation scales per row: sum over groups of ceil(blocks / CHUNK_BLOCKS) */
 } Exl2Layer;
 
 INLINE void split_range(int32_t total, int32_t index, int32_t count, int32_t* begin, int32_t* end) {

@@ -2,8 +2,8 @@
  * EXL2 matrix products on repacked tiles. Each work item is one tile (four output columns); the
  * tile's codes stay in cache while every row of the batch reads them.
  *
- * Integer path: y = sum over blocks of scale_g * xs_b * (sum_k code * xq - zero_point * sum_k xq), where
- * xq are the 16-bit quantized activations of block b with scale xs_b. The zero point is folded into the block sum so
+ * Integer path: y = sum over chunks of scale_g * xs_c * (sum_k code * xq - zero_point * sum_k xq), where
+ * xq are the 16-bit quantized activations of chunk c (up to 128 rows of one group) with scale xs_c. The zero point is folded into the block sum so
  * unsigned codes widen straight to i16.
  *
  * Exact path: f32 activations times (code - zero_point) converted to f32, summed per group, then scaled.
@@ -26,23 +26,29 @@ INLINE void quantized_block(int32_t bits, const uint8_t* codes, int32_t rows, co
 }
 
 /* One group of one tile for `rows` rows (a constant after inlining) on the integer path. */
-INLINE void quantized_group(int32_t bits, const uint8_t* codes, int32_t blocks, int32_t first_block, v128_t scales,
-                       int32_t rows, const int16_t* const* xq_rows, const float* const* xs_rows,
-                       const int32_t* const* sum_rows, v128_t* out) {
+INLINE void quantized_group(int32_t bits, const uint8_t* codes, int32_t blocks, int32_t first_block,
+                            int32_t first_chunk, v128_t scales, int32_t rows, const int16_t* const* xq_rows,
+                            const float* const* xs_rows, const int32_t* const* sum_rows, v128_t* out) {
   v128_t zero_point = wasm_i32x4_splat(1 << (bits - 1));
-  for (int32_t block = 0; block < blocks; block++) {
-    int32_t b = first_block + block;
-    const int16_t* xq[BATCH_ROWS];
+  for (int32_t block = 0; block < blocks; block += CHUNK_BLOCKS) {
+    int32_t chunk = first_chunk + block / CHUNK_BLOCKS;
+    int32_t count = blocks - block < CHUNK_BLOCKS ? blocks - block : CHUNK_BLOCKS;
     v128_t sums[BATCH_ROWS];
     for (int32_t r = 0; r < rows; r++) {
-      xq[r] = xq_rows[r] + b * BLOCK_ROWS;
       sums[r] = wasm_i32x4_splat(0);
     }
-    quantized_block(bits, codes + block * bits * 16, rows, xq, sums);
+    for (int32_t i = 0; i < count; i++) {
+      const int16_t* xq[BATCH_ROWS];
+      for (int32_t r = 0; r < rows; r++) {
+        xq[r] = xq_rows[r] + (first_block + block + i) * BLOCK_ROWS;
+      }
+      quantized_block(bits, codes + (block + i) * bits * 16, rows, xq, sums);
+    }
     for (int32_t r = 0; r < rows; r++) {
-      v128_t corrected = wasm_i32x4_sub(sums[r], wasm_i32x4_mul(zero_point, wasm_i32x4_splat(sum_rows[r][b])));
-      v128_t factor = wasm_f32x4_mul(scales, wasm_f32x4_splat(xs_rows[r][b]));
-      out[r] = wasm_f32x4_add(out[r], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(corrected), factor));
+      v128_t correction = wasm_i32x4_mul(zero_point, wasm_i32x4_splat(sum_rows[r][chunk]));
+      v128_t factor = wasm_f32x4_mul(scales, wasm_f32x4_splat(xs_rows[r][chunk]));
+      v128_t values = wasm_f32x4_convert_i32x4(wasm_i32x4_sub(sums[r], correction));
+      out[r] = wasm_f32x4_add(out[r], wasm_f32x4_mul(values, factor));
     }
   }
 }
@@ -53,6 +59,7 @@ INLINE void quantized_tile(const Exl2Layer* layer, int32_t tile, int32_t rows, c
   const uint8_t* tile_codes = (const uint8_t*)layer->weights_ptr + tile * layer->tile_bytes;
   const uint8_t* nibbles = (const uint8_t*)layer->scales_ptr + tile * layer->group_count * 4;
   int32_t first_block = 0;
+  int32_t first_chunk = 0;
   for (int32_t r = 0; r < rows; r++) {
     out[r] = wasm_f32x4_splat(0.0f);
   }
@@ -63,25 +70,26 @@ INLINE void quantized_tile(const Exl2Layer* layer, int32_t tile, int32_t rows, c
     /* A constant width per case lets the decoder and the row loop specialise. */
     switch (group->bits) {
       case 8:
-        quantized_group(8, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        quantized_group(8, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, sums, out);
         break;
       case 6:
-        quantized_group(6, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        quantized_group(6, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, sums, out);
         break;
       case 5:
-        quantized_group(5, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        quantized_group(5, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, sums, out);
         break;
       case 4:
-        quantized_group(4, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        quantized_group(4, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, sums, out);
         break;
       case 3:
-        quantized_group(3, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        quantized_group(3, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, sums, out);
         break;
       default:
-        quantized_group(2, codes, group->blocks, first_block, scales, rows, xq, xs, sums, out);
+        quantized_group(2, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, sums, out);
         break;
     }
     first_block += group->blocks;
+    first_chunk += (group->blocks + CHUNK_BLOCKS - 1) / CHUNK_BLOCKS;
   }
 }
 
@@ -96,13 +104,13 @@ static void quantized_tile_single(const Exl2Layer* layer, int32_t tile, const in
 }
 
 /*
- * args: 0 layer, 1 xq, 2 block scales, 3 block sums (from exl2_quantize), 4 rows, 5 out (f32
+ * args: 0 layer, 1 xq, 2 chunk scales, 3 chunk sums (from exl2_quantize), 4 rows, 5 out (f32
  * [rows][out_features]). Items are tiles.
  */
 void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
   const Exl2Layer* layer = (const Exl2Layer*)job->args[0];
   int32_t rows = job->args[4];
-  int32_t blocks = layer->padded_k / BLOCK_ROWS;
+  int32_t chunks = layer->scale_chunks;
   const float* bias = (const float*)layer->bias_ptr;
 
   for (int32_t tile = begin; tile < end; tile++) {
@@ -115,8 +123,8 @@ void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
       v128_t out[BATCH_ROWS];
       for (int32_t r = 0; r < count; r++) {
         xq[r] = (const int16_t*)job->args[1] + (row + r) * layer->padded_k;
-        xs[r] = (const float*)job->args[2] + (row + r) * blocks;
-        sums[r] = (const int32_t*)job->args[3] + (row + r) * blocks;
+        xs[r] = (const float*)job->args[2] + (row + r) * chunks;
+        sums[r] = (const int32_t*)job->args[3] + (row + r) * chunks;
       }
       if (count == BATCH_ROWS) {
         quantized_tile_batch(layer, tile, xq, xs, sums, out);

@@ -19,7 +19,7 @@ export interface WasmBackendOptions {
   threads?: number;
   /**
    * Computes EXL2 products with f32 activations instead of activations quantized to 16-bit integers per
-   * block of 32 inputs. It stays within f32 rounding of the CPU reference but runs at about half the
+   * chunk of up to 128 inputs. It stays within f32 rounding of the CPU reference but runs at about half the
    * decode speed and a third of the prefill speed. The quantized path is off by up to about 2e-4 of the
    * output's root mean square. Default: `false`.
    */

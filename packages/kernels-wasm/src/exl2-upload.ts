@@ -1,7 +1,14 @@
 import { BackendUsageError, type Exl2WeightData } from '@minichat/runtime';
 import { floatFromHalf } from './half.js';
 import type { KernelContext } from './kernel-context.js';
-import { BLOCK_ROWS, EXL2_GROUP_BYTES, EXL2_LAYER_FIELDS, KernelOp, TILE_COLS } from './kernel-ops.js';
+import {
+  BLOCK_ROWS,
+  CHUNK_BLOCKS,
+  EXL2_GROUP_BYTES,
+  EXL2_LAYER_FIELDS,
+  KernelOp,
+  TILE_COLS,
+} from './kernel-ops.js';
 import { type Allocation, WasmExl2Linear } from './resources.js';
 import { checkEqual, checkInteger } from './validate.js';
 
@@ -116,6 +123,7 @@ export function uploadExl2(
     tileBytes += entry.blocks * entry.bits * 16;
   }
   const paddedK = layout.reduce((sum, entry) => sum + entry.blocks * BLOCK_ROWS, 0);
+  const scaleChunks = layout.reduce((sum, entry) => sum + Math.ceil(entry.blocks / CHUNK_BLOCKS), 0);
 
   const allocations: Allocation[] = [];
   const allocate = (bytes: number, what: string): number => {
@@ -146,6 +154,7 @@ export function uploadExl2(
         gather,
         bias,
         inFeatures,
+        scaleChunks,
       ],
       descriptor / 4,
     );
@@ -197,7 +206,16 @@ export function uploadExl2(
         );
       context.run('uploadLinear', KernelOp.exl2Repack, tiles, [descriptor, g, source, group.rows], parallel);
     }
-    return new WasmExl2Linear(owner, allocations, inFeatures, outFeatures, paddedK, tiles, descriptor);
+    return new WasmExl2Linear(
+      owner,
+      allocations,
+      inFeatures,
+      outFeatures,
+      paddedK,
+      scaleChunks,
+      tiles,
+      descriptor,
+    );
   } catch (error) {
     for (const block of allocations) heap.release(block.offset, block.bytes);
     throw error;

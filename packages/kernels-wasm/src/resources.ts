@@ -86,6 +86,8 @@ export class WasmExl2Linear extends WasmResource implements LinearWeight {
     readonly inFeatures: number,
     readonly outFeatures: number,
     readonly paddedK: number,
+    /** Activation scales per row on the integer path. */
+    readonly scaleChunks: number,
     readonly tiles: number,
     readonly descriptor: number,
   ) {

@@ -20,7 +20,7 @@ import { uploadExl2 } from './exl2-upload.js';
 import { WASM32_MAX_MEMORY_BYTES } from './heap.js';
 import { embedRows, ropeRows, sampleLogits } from './host-ops.js';
 import { floatBits, type KernelContext } from './kernel-context.js';
-import { BLOCK_ROWS, KernelOp } from './kernel-ops.js';
+import { KernelOp } from './kernel-ops.js';
 import {
   WasmActivation,
   WasmDenseLinear,
@@ -465,9 +465,8 @@ export class WasmBackendImpl implements WasmBackend {
       this.context.run('matmul', KernelOp.exl2MatmulF32, linear.tiles, args, parallel);
       return;
     }
-    const blocks = paddedK / BLOCK_ROWS;
     const quantizedBytes = align(rows * paddedK * 2);
-    const scalesBytes = align(rows * blocks * 4);
+    const scalesBytes = align(rows * linear.scaleChunks * 4);
     const workspace = this.context.scratchBlock('exl2 activations', quantizedBytes + 2 * scalesBytes);
     const quantized = workspace;
     const scales = workspace + quantizedBytes;
