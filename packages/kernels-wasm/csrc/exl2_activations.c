@@ -7,9 +7,9 @@
 
 /*
  * Largest quantized magnitude. `i32x4.dot_i16x8_s` takes 16-bit operands, so activations get 15 bits
- * where 8 would cost the same. A chunk sum of 128 rows stays below 2^31 in magnitude: the code term is at
- * most 128 * 255 (largest code) * 32767, about 1.07e9, and the zero-point term 128 * 128 * 32767, about
- * 5.4e8, so their difference is at most about 1.6e9.
+ * where 8 would cost the same. A chunk sum of 128 rows stays below 2^31 in magnitude. Its code term is at
+ * most 128 * 255 (largest code) * 32767, about 1.07e9. The zero-point term is at most 128 * 128 * 32767,
+ * about 5.4e8, so their difference is at most about 1.6e9.
  */
 #define QUANT_MAX 32767
 
