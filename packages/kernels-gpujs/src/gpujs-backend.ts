@@ -42,8 +42,9 @@ import { sampleLogits } from './sample.js';
 import { checkEqual, checkInteger, checkPositive, validateLinearData } from './validate.js';
 
 /**
- * Most elements one kernel argument may hold in the `webgl` mode: WebGL 1 shaders compute texel
- * addresses in f32, which represents every integer only up to 2^24.
+ * Most elements one kernel argument may hold in the `webgl` mode. gpu.js computes texel addresses with
+ * GLSL `int`, but WebGL 1 only requires `highp int` to reach 2^16, and GPUs that implement it with f32
+ * (common on phones) represent every integer only up to 2^24.
  */
 export const WEBGL1_MAX_ARGUMENT_ELEMENTS = 2 ** 24;
 
