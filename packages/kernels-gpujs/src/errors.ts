@@ -42,11 +42,11 @@ export class UnavailableModeError extends KernelsGpuJsError {
 
 /** A weight or cache needs more elements than one gpu.js argument can address exactly in this mode. */
 export class TextureLimitError extends KernelsGpuJsError {
-  /** What was being uploaded, such as a layer name. */
+  /** Name of the upload, such as a layer name. */
   readonly label: string;
   /** Elements the upload needs. */
   readonly elements: number;
-  /** The most elements one argument may hold in this mode. */
+  /** Maximum number of elements of one argument in this mode. */
   readonly limit: number;
 
   constructor(label: string, elements: number, limit: number) {

@@ -4,7 +4,7 @@ import { unpackExl2 } from './exl2-unpack.js';
 import { createGpuJsBackend } from './gpujs-backend.js';
 
 /**
- * The worked example of the EXL2 format notes (exllamav2 0.0.11): K = 64, N = 32, a 4-bit group of 32
+ * Builds the worked example of the EXL2 format notes (exllamav2 0.0.11): K = 64, N = 32, a 4-bit group of 32
  * rows then a 3-bit group of 32 rows, with the words, scales and expected weights given there. Word
  * `qWeight[5, 0]` is set to 1 here so that stored row 42, whose code straddles words 4 and 5, decodes to 7.
  */
@@ -17,7 +17,7 @@ function workedExample(): Exl2WeightData {
   qScale[0] = 0xdceeccec;
   qScale[4] = 0xedcdcbdd;
   const perm = Uint32Array.from({ length: 64 }, (_, k) => k);
-  // Stored row 0 holds input feature 44 and stored row 33 holds input feature 21, as in the example.
+  // Stored row 0 contains input feature 44 and stored row 33 input feature 21, as in the example.
   [perm[0], perm[44]] = [44, 0];
   [perm[33], perm[21]] = [21, 33];
   return {

@@ -1,12 +1,12 @@
 import type { Exl2WeightData } from '@minichat/runtime';
 import { halfToFloat, halvesToFloats } from './half.js';
 
-/** Codes packed into one f32 texel: three 8-bit codes use 24 bits, the integers an f32 holds exactly. */
+/** Codes packed into one f32 texel: three 8-bit codes use 24 bits, and f32 represents every integer up to 2^24 exactly. */
 export const CODES_PER_TEXEL = 3;
 
 /**
  * An EXL2 layer unpacked for gpu.js kernels. WebGL has no reliable 32-bit integer arithmetic, so the
- * packed words are decoded here, once, into small integers that f32 textures hold exactly.
+ * packed words are decoded here, once, into small integers that f32 textures represent exactly.
  */
 export interface UnpackedExl2 {
   /** Stored rows padded to a multiple of {@link CODES_PER_TEXEL}. */

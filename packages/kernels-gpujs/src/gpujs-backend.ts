@@ -42,13 +42,13 @@ import { sampleLogits } from './sample.js';
 import { checkEqual, checkInteger, checkPositive, validateLinearData } from './validate.js';
 
 /**
- * Most elements one kernel argument may hold in the `webgl` mode. gpu.js computes texel addresses with
+ * Maximum number of elements of one kernel argument in the `webgl` mode. gpu.js computes texel addresses with
  * GLSL `int`, but WebGL 1 only requires `highp int` to reach 2^16, and GPUs that implement it with f32
  * (common on phones) represent every integer only up to 2^24.
  */
 export const WEBGL1_MAX_ARGUMENT_ELEMENTS = 2 ** 24;
 
-/** A {@link Backend} on gpu.js, with the mode it runs in. */
+/** The runtime's `Backend` on gpu.js, with the mode it runs in. */
 export interface GpuJsBackend extends Backend {
   /** The gpu.js mode the kernels run in. */
   readonly mode: GpuJsMode;
@@ -226,6 +226,7 @@ class GpuJsBackendImpl implements GpuJsBackend {
     this.checkRows(op, rows, input, target);
     checkEqual(op, 'x.cols', input.cols, linear.inFeatures, 'the layer input features');
     checkEqual(op, 'out.cols', target.cols, linear.outFeatures, 'the layer output features');
+
     const { inFeatures, outFeatures } = linear;
     const xGrid = { data: input.data.subarray(0, rows * inFeatures), shape: [inFeatures, rows] };
     let result: Float32Array;
@@ -387,7 +388,7 @@ class GpuJsBackendImpl implements GpuJsBackend {
     if (!(uniform >= 0 && uniform < 1)) {
       throw new BackendUsageError(op, 'uniform', uniform, 'expected a number in [0, 1)');
     }
-    // NOTE: the draw runs on the host over the logits row; gpu.js has no sort or scan to keep it on the GPU.
+    // NOTE: the draw runs on the host over the logits row, because gpu.js has no sort or scan for the GPU.
     return sampleLogits(source.data.subarray(row * source.cols, (row + 1) * source.cols), params, uniform);
   }
 
