@@ -20,7 +20,7 @@ const KERNEL_SETTINGS = { precision: 'single', tactic: 'precision' } as const;
 
 /**
  * Compiles gpu.js kernels on first use and reuses them. A compiled kernel is fixed to its output size,
- * constants and argument sizes, so all of them are part of the cache key; a model has few distinct
+ * constants and argument sizes, so all of them are part of the cache key. A model has few distinct
  * shapes, so few kernels are compiled.
  */
 export class KernelRunner {
@@ -80,7 +80,7 @@ export class KernelRunner {
   }
 }
 
-/** The mode name of a gpu.js kernel class; gpu.js's own `mode` is `gpu` for every WebGL flavour. */
+/** Returns the mode name of a gpu.js kernel's class, because gpu.js's own `mode` is `gpu` for every WebGL kernel. */
 function engineOf(kernel: object): string {
   const engines: [unknown, string][] = [
     [HeadlessGLKernel, 'headlessgl'],

@@ -4,9 +4,9 @@
  * plain JavaScript. They run once per output element: `this.thread.x` is the column and `this.thread.y`
  * the row (or head, with `this.thread.z` the row, for three-dimensional outputs).
  *
- * Rules that keep them correct in every mode: sizes come from `this.constants` so loops have constant
- * bounds; integer divisions are written `Math.floor((a + 0.5) / b)`, because a GPU may divide by
- * multiplying with a rounded reciprocal; and every value is an f32 number.
+ * Three rules keep them correct in every mode. Sizes come from `this.constants`, so loops have constant
+ * bounds. Integer divisions are written `Math.floor((a + 0.5) / b)`, because a GPU may divide by
+ * multiplying with a rounded reciprocal. Every value is an f32 number.
  */
 
 /** `this` inside a kernel, with the constants it was compiled with. */
@@ -91,7 +91,7 @@ export function denseMatmulKernel(this: KernelThis<{ inFeatures: number }>, x: G
 }
 
 /**
- * EXL2 matmul of one output element from unpacked codes (see `unpackExl2`): each texel holds the codes of
+ * EXL2 matmul of one output element from unpacked codes (see `unpackExl2`): each texel contains the codes of
  * three stored rows, and stored row k contributes `x[r][perm[k]] * (code - zeroPoint[k]) * scale`.
  * Splitting a texel uses only divisions by powers of two, which are exact in f32.
  */

@@ -12,8 +12,8 @@ export const GPUJS_MODES: readonly GpuJsMode[] = ['webgl2', 'webgl', 'headlessgl
 
 /**
  * Lists the modes gpu.js can run on this platform, best first. In Node these are `headlessgl` (when the
- * optional `gl` package is built and a display is available), `webasm` and `cpu`; in browsers `webgl2`,
- * `webgl`, `webasm` and `cpu`. `cpu` is always available.
+ * optional `gl` package is built and a display is available), `webasm` and `cpu`. In browsers they are
+ * `webgl2`, `webgl`, `webasm` and `cpu`. `cpu` is always available.
  */
 export function availableGpuJsModes(): GpuJsMode[] {
   return GPUJS_MODES.filter((mode) => isModeSupported(mode));

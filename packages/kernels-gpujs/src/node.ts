@@ -1,5 +1,5 @@
 /**
- * Node helpers: the backend plus a check that tells why the `headlessgl` mode is missing.
+ * Node helpers: the backend plus a check that reports why the `headlessgl` mode is missing.
  *
  * @packageDocumentation
  */

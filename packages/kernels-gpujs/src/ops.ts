@@ -11,7 +11,7 @@ import {
 } from './kernel-sources.js';
 import type { GpuJsActivation, GpuJsEmbedding, GpuJsKvCache, GpuJsVector } from './resources.js';
 
-/** The first `rows` rows of an activation as a kernel argument. */
+/** Returns the first `rows` rows of an activation as a kernel argument. */
 function rowsOf(activation: GpuJsActivation, rows: number) {
   return { data: activation.data.subarray(0, rows * activation.cols), shape: [activation.cols, rows] };
 }

@@ -1,10 +1,10 @@
 import type { DeviceSamplingParams } from '@minichat/runtime';
 
 /**
- * Draws a token from one row of logits as `Backend.sample` defines it, with probabilities in f64: greedy
- * takes the lowest id of the maximum; otherwise softmax with temperature, descending order (lower id
- * first on ties), top-k, then the shortest top-p prefix, then the first token whose cumulative probability
- * exceeds `uniform` times the kept probability.
+ * Draws a token from one row of logits as `Backend.sample` defines it, with probabilities in f64. Greedy
+ * sampling takes the lowest id of the maximum. Otherwise the steps are softmax with temperature, descending
+ * order (lower id first on ties), top-k, the shortest top-p prefix, and then the first token whose
+ * cumulative probability exceeds `uniform` times the kept probability.
  */
 export function sampleLogits(logits: Float32Array, params: DeviceSamplingParams, uniform: number): number {
   const vocabSize = logits.length;

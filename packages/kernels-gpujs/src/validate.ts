@@ -11,8 +11,8 @@ export function checkInteger(op: string, field: string, value: number, min: numb
 }
 
 /** Rejects a value that differs from the one the other arguments imply. */
-export function checkEqual(op: string, field: string, value: number, expected: number, what: string): void {
-  if (value !== expected) throw new BackendUsageError(op, field, value, `expected ${expected} (${what})`);
+export function checkEqual(op: string, field: string, value: number, expected: number, source: string): void {
+  if (value !== expected) throw new BackendUsageError(op, field, value, `expected ${expected} (${source})`);
 }
 
 /** Rejects anything but a finite number above zero. */
