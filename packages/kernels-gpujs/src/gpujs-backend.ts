@@ -20,7 +20,7 @@ import { GPU } from 'gpu.js';
 import { TextureLimitError } from './errors.js';
 import { unpackExl2 } from './exl2-unpack.js';
 import { halvesToFloats } from './half.js';
-import { KernelRunner } from './kernel-runner.js';
+import { KernelRunner, modeOfKernelClass } from './kernel-runner.js';
 import {
   attentionOutputKernel,
   attentionScoreKernel,
@@ -68,8 +68,9 @@ export interface GpuJsBackendOptions {
   mode?: GpuJsModeRequest;
   /**
    * A gpu.js instance to compile kernels on, for example one created on a given canvas or WebGL context.
-   * Its mode must be one of the backend's modes. The backend does not destroy it. Default: a new instance
-   * in `mode`, destroyed by `dispose()`.
+   * Its kernel class sets the mode, which must be one of the backend's modes, else
+   * {@link UnavailableModeError} is raised. The backend does not destroy it. Default: a new instance in
+   * `mode`, destroyed by `dispose()`.
    */
   gpu?: GPU;
 }
@@ -88,12 +89,9 @@ export interface GpuJsBackendOptions {
  */
 export function createGpuJsBackend(options: GpuJsBackendOptions = {}): GpuJsBackend {
   if (options.gpu !== undefined) {
-    const mode = options.gpu.mode as GpuJsMode;
-    return new GpuJsBackendImpl(
-      options.gpu,
-      resolveGpuJsMode(mode === ('gpu' as string) ? 'auto' : mode),
-      false,
-    );
+    // gpu.js picks its kernel class when the instance is created; that class decides the mode.
+    const mode = modeOfKernelClass(options.gpu.Kernel);
+    return new GpuJsBackendImpl(options.gpu, resolveGpuJsMode(mode as GpuJsMode), false);
   }
   const mode = resolveGpuJsMode(options.mode ?? 'auto');
   return new GpuJsBackendImpl(new GPU({ mode }), mode, true);

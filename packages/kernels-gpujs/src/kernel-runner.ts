@@ -68,7 +68,7 @@ export class KernelRunner {
   engines(): string[] {
     const engines = new Set<string>();
     for (const kernel of this.kernels.values()) {
-      engines.add(engineOf(kernel.kernel));
+      engines.add(modeOfKernelClass(kernel.kernel.constructor));
     }
     return [...engines].sort();
   }
@@ -80,17 +80,17 @@ export class KernelRunner {
   }
 }
 
-/** Returns the mode name of a gpu.js kernel's class, because gpu.js's own `mode` is `gpu` for every WebGL kernel. */
-function engineOf(kernel: object): string {
-  const engines: [unknown, string][] = [
+/** Returns the mode name of a gpu.js kernel class, because gpu.js's own `mode` is `gpu` for every WebGL kernel. */
+export function modeOfKernelClass(kernelClass: unknown): string {
+  const modes: [unknown, string][] = [
     [HeadlessGLKernel, 'headlessgl'],
     [WebGL2Kernel, 'webgl2'],
     [WebGLKernel, 'webgl'],
     [WebAssemblyKernel, 'webasm'],
     [CPUKernel, 'cpu'],
   ];
-  const match = engines.find(([type]) => kernel.constructor === type);
-  return match === undefined ? kernel.constructor.name : match[1];
+  const match = modes.find(([type]) => kernelClass === type);
+  return match === undefined ? String((kernelClass as { name?: unknown }).name) : match[1];
 }
 
 function describeArgument(arg: KernelArgument): string {

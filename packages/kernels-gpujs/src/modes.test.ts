@@ -1,3 +1,4 @@
+import { GPU } from 'gpu.js';
 import { describe, expect, test } from 'vitest';
 import { UnavailableModeError } from './errors.js';
 import { createGpuJsBackend } from './gpujs-backend.js';
@@ -38,5 +39,16 @@ describe('mode selection', () => {
 
   test('unknown mode is rejected', () => {
     expect(() => resolveGpuJsMode('opengl' as GpuJsMode)).toThrow(/mode "opengl" is not available/);
+  });
+
+  test('given gpu sets the mode', () => {
+    const gpu = new GPU({ mode: 'cpu' });
+    const backend = createGpuJsBackend({ gpu, mode: 'webasm' });
+    expect(backend.mode).toBe('cpu');
+    backend.dispose();
+    // dispose() leaves a caller's instance usable.
+    const kernel = gpu.createKernel('function () { return this.thread.x * 2; }', { output: [3] });
+    expect(Array.from(kernel() as Float32Array)).toEqual([0, 2, 4]);
+    gpu.destroy();
   });
 });
