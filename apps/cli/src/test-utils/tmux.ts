@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -28,6 +31,7 @@ export class TmuxSession {
   private constructor(
     private readonly socket: string,
     private readonly name: string,
+    private readonly statusFile: string,
   ) {}
 
   /** Starts `argv` in a new tmux session with a UTF-8 terminal. */
@@ -37,7 +41,9 @@ export class TmuxSession {
     const env = Object.entries({ LANG: 'C.UTF-8', ...options.env }).map(
       ([key, value]) => `${key}=${shellQuote(value)}`,
     );
-    const command = ['env', ...env, ...argv.map(shellQuote)].join(' ');
+    // tmux 3.3a does not report #{pane_dead_status} reliably, so the shell writes the exit status to a file.
+    const statusFile = join(tmpdir(), `${socket}.status`);
+    const command = `${['env', ...env, ...argv.map(shellQuote)].join(' ')}; echo $? > ${shellQuote(statusFile)}`;
     await run('tmux', [
       '-u',
       '-L',
@@ -54,9 +60,9 @@ export class TmuxSession {
       options.cwd,
       command,
     ]);
-    // Keep the pane after the program exits so the test can read its last screen and exit status.
+    // Keep the pane after the program exits so the test can read its last screen.
     await run('tmux', ['-L', socket, 'set-option', '-t', name, 'remain-on-exit', 'on']);
-    return new TmuxSession(socket, name);
+    return new TmuxSession(socket, name, statusFile);
   }
 
   /** Types `text` literally (no key names are interpreted). */
@@ -100,17 +106,8 @@ export class TmuxSession {
 
   /** Returns the exit status once the program has exited, or `undefined` while it runs. */
   async exitStatus(): Promise<number | undefined> {
-    const { stdout } = await run('tmux', [
-      '-L',
-      this.socket,
-      'display-message',
-      '-p',
-      '-t',
-      this.name,
-      '#{pane_dead} #{pane_dead_status}',
-    ]);
-    const [dead, status] = stdout.trim().split(' ');
-    return dead === '1' ? Number(status) : undefined;
+    const text = await readFile(this.statusFile, 'utf8').catch(() => '');
+    return text.endsWith('\n') ? Number(text.trim()) : undefined;
   }
 
   /** Waits for the program to exit and returns its exit status. */
@@ -129,5 +126,6 @@ export class TmuxSession {
   /** Stops the tmux server of this session. */
   async kill(): Promise<void> {
     await run('tmux', ['-L', this.socket, 'kill-server']).catch(() => undefined);
+    await rm(this.statusFile, { force: true });
   }
 }
