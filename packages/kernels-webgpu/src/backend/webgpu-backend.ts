@@ -22,7 +22,7 @@ import { MAX_HEAD_DIM } from '../kernels/attention/kernel.js';
 import { recordDenseMatmul } from '../kernels/dense-matmul/dispatch.js';
 import { recordElementwise } from '../kernels/elementwise/dispatch.js';
 import { recordEmbed } from '../kernels/embed/dispatch.js';
-import { recordExl2Matmul } from '../kernels/exl2-matmul/dispatch.js';
+import { exl2SplitCount, recordExl2Matmul } from '../kernels/exl2-matmul/dispatch.js';
 import { recordRmsNorm } from '../kernels/rms-norm/dispatch.js';
 import { recordRope } from '../kernels/rope/dispatch.js';
 import { SAMPLE_RESULT_WORDS, sampleOnDevice } from '../kernels/sample/dispatch.js';
@@ -80,6 +80,7 @@ export class WebGpuBackendImpl implements WebGpuBackend {
   private readonly handles = new Set<{ released: boolean; buffers(): GPUBuffer[] }>();
   private readonly gatherScratch: ScratchBuffer;
   private readonly attentionScratch: ScratchBuffer;
+  private readonly splitScratch: ScratchBuffer;
   private readonly ropeTables: RopeTables;
   private readonly sampleResult: GPUBuffer;
   private disposed = false;
@@ -96,6 +97,7 @@ export class WebGpuBackendImpl implements WebGpuBackend {
     this.lost = context.lost;
     this.gatherScratch = new ScratchBuffer(context, 'exl2 gathered activations');
     this.attentionScratch = new ScratchBuffer(context, 'attention partial results');
+    this.splitScratch = new ScratchBuffer(context, 'exl2 split-K partial sums');
     this.ropeTables = new RopeTables(context);
     this.sampleResult = context.createStorageBuffer('sampling result', SAMPLE_RESULT_WORDS * 4, true);
   }
@@ -221,6 +223,11 @@ export class WebGpuBackendImpl implements WebGpuBackend {
       return;
     }
     const scratch = this.gatherScratch.ensure(rows * layout.exl2.paddedInFeatures * 4);
+    const splits = exl2SplitCount(layout.exl2, rows);
+    const split =
+      splits > 1
+        ? { splits, partials: this.splitScratch.ensure(splits * rows * target.cols * 4) }
+        : undefined;
     recordExl2Matmul(
       this.context,
       layout.exl2,
@@ -230,6 +237,7 @@ export class WebGpuBackendImpl implements WebGpuBackend {
       target.buffer,
       target.cols,
       rows,
+      split,
     );
   }
 

@@ -2,13 +2,35 @@ import type { GpuContext } from '../../gpu/context.js';
 import {
   EXL2_COLUMNS_PER_WORKGROUP,
   EXL2_GATHER_WORKGROUP_SIZE,
+  EXL2_SLICES,
   exl2GatherKernel,
   exl2MatmulKernel,
+  SPLIT_SUM_WORKGROUP_SIZE,
+  splitSumKernel,
 } from './kernel.js';
 import type { Exl2HostLayout } from './prepare.js';
 
 /** Activation rows that share each decoded weight word in the prefill form of the kernel. */
 export const EXL2_PREFILL_ROW_TILE = 8;
+/**
+ * Workgroups a product with few rows aims for before its groups are divided among workgroups. A
+ * 3072-wide layer has 96 column blocks, too few to keep a large GPU's memory system busy at batch 1.
+ */
+const SPLIT_TARGET_WORKGROUPS = 512;
+/** Most activation rows for which the groups are divided (decode and short inputs). */
+const SPLIT_MAX_ROWS = 4;
+
+/**
+ * Returns how many workgroups share the groups of each column block: 1 for prefill and wide layers,
+ * otherwise enough to approach {@link SPLIT_TARGET_WORKGROUPS} while every slice keeps at least one group.
+ */
+export function exl2SplitCount(layout: Exl2GpuLayout, rows: number): number {
+  if (rows > SPLIT_MAX_ROWS) return 1;
+  let columnGroups = 0;
+  for (const part of layout.parts) columnGroups += Math.ceil(part.cols / EXL2_COLUMNS_PER_WORKGROUP);
+  const wanted = Math.ceil(SPLIT_TARGET_WORKGROUPS / columnGroups);
+  return Math.max(1, Math.min(wanted, Math.floor(layout.groupCount / EXL2_SLICES)));
+}
 
 /** One uploaded column slice of an EXL2 layer. */
 export interface Exl2GpuPart {
@@ -66,6 +88,8 @@ export function uploadExl2(context: GpuContext, label: string, host: Exl2HostLay
 /**
  * Records `out[0..rows) = x[0..rows) @ W`: one gather of the activation into stored-row order
  * (`scratch` must hold `rows * paddedInFeatures` floats), then one product dispatch per column slice.
+ * With `splits` > 1 ({@link exl2SplitCount}) the products write partial sums to `partials`
+ * (`splits * rows * outCols` floats) and one more dispatch adds them into `out`.
  */
 export function recordExl2Matmul(
   context: GpuContext,
@@ -76,7 +100,10 @@ export function recordExl2Matmul(
   out: GPUBuffer,
   outCols: number,
   rows: number,
+  split: { splits: number; partials: GPUBuffer } | undefined,
 ): void {
+  const splits = split?.splits ?? 1;
+  const target = split === undefined ? out : split.partials;
   const gather = context.params(3);
   gather.u32[0] = rows;
   gather.u32[1] = layout.paddedInFeatures;
@@ -87,7 +114,7 @@ export function recordExl2Matmul(
   const rowTile = rows === 1 ? 1 : EXL2_PREFILL_ROW_TILE;
   for (const part of layout.parts) {
     const columnGroups = Math.ceil(part.cols / EXL2_COLUMNS_PER_WORKGROUP);
-    const params = context.params(8);
+    const params = context.params(9);
     params.u32[0] = rows;
     params.u32[1] = layout.paddedInFeatures;
     params.u32[2] = outCols;
@@ -96,16 +123,25 @@ export function recordExl2Matmul(
     params.u32[5] = part.stride;
     params.u32[6] = layout.groupCount;
     params.u32[7] = columnGroups;
+    params.u32[8] = splits;
     const hasBias = part.bias !== undefined;
     const buffers = [scratch, part.qWeight, part.qScale, layout.groupTable];
     if (part.bias) buffers.push(part.bias);
-    buffers.push(out);
+    buffers.push(target);
     context.dispatch(
       exl2MatmulKernel,
       { rowTile, hasBias },
       params,
       buffers,
-      columnGroups * Math.ceil(rows / rowTile),
+      columnGroups * splits * Math.ceil(rows / rowTile),
     );
+  }
+
+  if (split !== undefined) {
+    const sum = context.params(2);
+    sum.u32[0] = rows * outCols;
+    sum.u32[1] = splits;
+    const workgroups = Math.ceil((rows * outCols) / SPLIT_SUM_WORKGROUP_SIZE);
+    context.dispatch(splitSumKernel, {}, sum, [split.partials, out], workgroups);
   }
 }

@@ -1,16 +1,20 @@
 import type { Exl2WeightData } from '@minichat/runtime';
+import { createRandom, planExl2Groups, randomExl2Weight } from '@minichat/runtime/conformance';
+import { createCpuBackend } from '@minichat/runtime/cpu';
 import { describe, expect, test } from 'vitest';
+import { GpuLinear } from '../../backend/handles.js';
 import { WebGpuCapacityError, WebGpuInvalidArgumentError } from '../../errors.js';
 import { activationOf, useBackend } from '../../test-utils/backend.js';
 import { packExl2 } from '../../test-utils/exl2-pack.js';
 import { blockShape, blockValueExpressions } from './decode.js';
+import { exl2SplitCount } from './dispatch.js';
 import { prepareExl2 } from './prepare.js';
 
 const backend = useBackend();
 
 /**
  * A worked EXL2 example whose weights a reference decoder computed: K = 64, N = 32, a 4-bit and a 3-bit
- * group of 32 rows. Only the words the example gives are set, and every other word holds zero codes.
+ * group of 32 rows. Only the words the example gives are set, and every other word contains zero codes.
  * q_invperm starts [1, 30, 3, 5], stored row 0 holds feature 44 and stored row 33 holds feature 21.
  */
 function workedExample(): Exl2WeightData {
@@ -71,6 +75,42 @@ describe('exl2-matmul kernel', () => {
     // W[44, 0] = 7 * 13^2 * 0.007965087890625 / 256 and W[21, 0] = 1 * 14^2 * 0.018585205078125 / 256.
     expect(result[0]).toBeCloseTo(0.0368074, 7);
     expect(result[32]).toBeCloseTo(0.0142293, 7);
+  });
+
+  test('split-K decode matches the CPU reference', async () => {
+    const random = createRandom(21);
+    const groups = planExl2Groups(3072, [
+      { bits: 8, proportion: 0.05, groupSize: 32 },
+      { bits: 3, proportion: 0.95, groupSize: 128 },
+    ]);
+    const weight = randomExl2Weight(random, {
+      name: 'split',
+      inFeatures: 3072,
+      outFeatures: 64,
+      groups,
+      bias: true,
+    });
+    const x = Float32Array.from({ length: 3072 }, () => random.nextNormal());
+    const linear = backend().uploadLinear(weight);
+    // 2 column blocks want 256 splits; 29 groups over 8 slices allow 3.
+    if (!(linear instanceof GpuLinear) || linear.layout.kind !== 'exl2')
+      throw new Error('expected an EXL2 layer');
+    expect(exl2SplitCount(linear.layout.exl2, 1)).toBe(3);
+    expect(exl2SplitCount(linear.layout.exl2, 5)).toBe(1);
+
+    const out = backend().createActivation(1, 64);
+    backend().matmul(activationOf(backend(), 1, x), linear, out, 1);
+    const actual = await backend().readActivation(out, 0, 1);
+
+    const cpu = createCpuBackend();
+    const cpuOut = cpu.createActivation(1, 64);
+    const cpuX = cpu.createActivation(1, 3072);
+    cpu.writeActivation(cpuX, x);
+    cpu.matmul(cpuX, cpu.uploadLinear(weight), cpuOut, 1);
+    const expected = await cpu.readActivation(cpuOut, 0, 1);
+    cpu.dispose();
+    for (let n = 0; n < 64; n++)
+      expect(Math.abs(actual[n]! - expected[n]!), `column ${n}`).toBeLessThan(1e-5);
   });
 
   test('layer split into column slices', async () => {

@@ -48,10 +48,15 @@ ${decoded.join('\n')}
  * EXL2 matrix product on packed codes, `y[m, n] = Σ_k xp[m, k] · Wq[k, n]` with `xp` the activation
  * already gathered into stored-row order.
  *
- * Each invocation owns one output column of a workgroup's 32 and one of 8 slices of the groups, decodes
- * its column's codes from the packed words (the on-disk layout is already column-coalesced) and keeps
- * one sum per group that is scaled once at the group's end. The slices are summed in workgroup memory.
- * With `rowTile` > 1 every decoded word is used for that many activation rows (the prefill form).
+ * Each invocation owns one output column of a workgroup's 32 and one of 8 slices of the groups. It
+ * decodes its column's codes from the packed words, whose on-disk layout already puts adjacent columns
+ * in adjacent words. It keeps one sum per group and scales it once at the group's end. The slices are
+ * summed in workgroup memory. With `rowTile` > 1 every decoded word is used for that many activation
+ * rows (the prefill form).
+ *
+ * With `splits` > 1 the groups are also divided among that many workgroups per column block, for more
+ * parallelism in decode. Split s writes its partial sums to rows `[s * rows, (s + 1) * rows)` of the
+ * result, and {@link splitSumKernel} adds them up.
  */
 export const exl2MatmulKernel: Kernel<Exl2MatmulSpec> = {
   name: 'exl2-matmul',
@@ -78,6 +83,7 @@ export const exl2MatmulKernel: Kernel<Exl2MatmulSpec> = {
       '  stride: u32,',
       '  groupCount: u32,',
       '  columnGroups: u32,',
+      '  splits: u32,',
     ].join('\n');
     const cols = EXL2_COLUMNS_PER_WORKGROUP;
     const slices = EXL2_SLICES;
@@ -108,7 +114,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
         @builtin(local_invocation_id) lid: vec3<u32>) {
   let linear = workgroupIndex(wid, groups);
   let columnGroup = linear % params.columnGroups;
-  let rowBase = (linear / params.columnGroups) * ${tile}u;
+  let split = (linear / params.columnGroups) % params.splits;
+  let rowBase = (linear / (params.columnGroups * params.splits)) * ${tile}u;
   let n = columnGroup * ${cols}u + lid.x;
   let slice = lid.y;
   let inRange = n < params.partCols && rowBase < params.rows;
@@ -119,7 +126,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   }
   var acc: array<f32, ${tile}>;
   if (inRange) {
-    for (var g = slice; g < params.groupCount; g += ${slices}u) {
+    for (var g = split * ${slices}u + slice; g < params.groupCount; g += ${slices}u * params.splits) {
       let info = groupTable[g];
       let code = (qScale[g * (params.stride / 8u) + n / 8u] >> (4u * (n % 8u))) & 15u;
       let scale = f32((code + 1u) * (code + 1u)) * info.scaleMax;
@@ -167,8 +174,8 @@ ${EXL2_BIT_WIDTHS.map((bits) => widthCase(bits, tile)).join('\n')}
       for (var s = 0u; s < ${slices}u; s++) {
         sum += partial[(r * ${slices}u + s) * ${cols}u + lid.x];
       }
-      ${spec.hasBias ? 'sum += bias[n];' : ''}
-      result[row * params.outCols + params.colOffset + n] = sum;
+      ${spec.hasBias ? 'sum += select(0.0, bias[n], split == 0u);' : ''}
+      result[(split * params.rows + row) * params.outCols + params.colOffset + n] = sum;
     }
   }
 }
@@ -220,3 +227,38 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
 
 /** Gather-table entry of a padding slot. */
 export const EXL2_PAD_INDEX = 0xffffffff;
+
+/** Spec of {@link splitSumKernel}; it has no variants. */
+export type SplitSumSpec = Record<string, never>;
+
+/** Invocations per workgroup of the split sum. */
+export const SPLIT_SUM_WORKGROUP_SIZE = 256;
+
+/** `result[i] = Σ_s partials[s * count + i]`: adds up the partial sums of a split-K product. */
+export const splitSumKernel: Kernel<SplitSumSpec> = {
+  name: 'exl2-split-sum',
+  bindings: () => ['read', 'read_write'],
+  wgsl() {
+    const bindings = [
+      { name: 'partials', access: 'read' as const, type: 'array<f32>' },
+      { name: 'result', access: 'read_write' as const, type: 'array<f32>' },
+    ];
+    return `${wgslHeader('  count: u32,\n  splits: u32,', bindings)}
+${WGSL_WORKGROUP_INDEX}
+
+@compute @workgroup_size(${SPLIT_SUM_WORKGROUP_SIZE})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let index = workgroupIndex(wid, groups) * ${SPLIT_SUM_WORKGROUP_SIZE}u + lid;
+  if (index >= params.count) {
+    return;
+  }
+  var sum = 0.0;
+  for (var s = 0u; s < params.splits; s++) {
+    sum += partials[s * params.count + index];
+  }
+  result[index] = sum;
+}
+`;
+  },
+};
