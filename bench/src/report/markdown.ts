@@ -14,7 +14,8 @@ export function renderMarkdown(results: BenchResults): string {
       `${machine.os}, Node ${machine.node}. Load average (1 min) ${number(machine.loadAverageAtStart)} at the start, ` +
       `${number(machine.loadAverageAtEnd)} at the end.`,
     '',
-    `Settings: ${options.runs} interleaved rounds, ${options.threads} threads, ${options.promptTokens}-token prompt, ` +
+    `Settings: ${options.runs} interleaved rounds, ${options.threads} CPU thread(s), ` +
+      `${options.promptTokens}-token prompt, ` +
       `${options.decodeTokens} timed decode tokens. Figures are median (min–max).`,
     '',
   );

@@ -35,7 +35,8 @@ export async function measureLlamaCpp(spec: RunSpec): Promise<RunMeasurement> {
         throw new BenchError(`llama.cpp stopped after ${tokens.length} of ${spec.decodeTokens + 1} tokens.`);
       }
       return {
-        description: `llama.cpp ${llama.llamaCppRelease.release} (node-llama-cpp, ${llama.gpu === false ? 'CPU' : llama.gpu})`,
+        // The release is the llama.cpp tag node-llama-cpp's prebuilt binary records in its build metadata.
+        description: `llama.cpp ${llama.llamaCppRelease.release} (node-llama-cpp prebuilt, CPU, ${spec.threads} thread(s))`,
         initMs,
         loadMs,
         prefillTokensPerSecond: spec.promptTokens.length / ((firstTokenTime - generationStart) / 1000),

@@ -4,9 +4,6 @@ import { loadModelFromDirectory } from '@minichat/runtime/node';
 import { BenchError } from '../errors.js';
 import type { RunMeasurement, RunSpec } from './types.js';
 
-/** Module of the gpu.js backend, imported by name so the bench works before that package exists. */
-const GPUJS_MODULE = '@minichat/kernels-gpujs/node';
-
 async function createBackend(spec: RunSpec): Promise<Backend> {
   switch (spec.runner) {
     case 'cpu':
@@ -20,18 +17,10 @@ async function createBackend(spec: RunSpec): Promise<Backend> {
       return createNodeWebGpuBackend();
     }
     case 'gpujs': {
-      let module: { createGpuJsBackend?: () => Promise<Backend> | Backend };
-      try {
-        module = (await import(GPUJS_MODULE)) as typeof module;
-      } catch (error) {
-        throw new BenchError(`${GPUJS_MODULE} could not be imported; the gpu.js backend is not available.`, {
-          cause: error,
-        });
-      }
-      if (typeof module.createGpuJsBackend !== 'function') {
-        throw new BenchError(`${GPUJS_MODULE} does not export createGpuJsBackend.`);
-      }
-      return module.createGpuJsBackend();
+      // auto picks headless-gl when the optional gl package is built and a display exists (xvfb-run),
+      // else WebAssembly, else plain JavaScript; the description names the mode.
+      const { createGpuJsBackend } = await import('@minichat/kernels-gpujs/node');
+      return createGpuJsBackend({ mode: 'auto' });
     }
     default:
       throw new BenchError(`${spec.runner} is not one of our backends.`);

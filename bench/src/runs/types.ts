@@ -48,6 +48,13 @@ export function defaultSkipReason(
   webgpuDriver: 'swiftshader' | 'system',
   quick: boolean,
 ): string | undefined {
+  if (runner === 'gpujs' && !quick) {
+    return (
+      'skipped: gpu.js keeps three EXL2 codes per f32 texel (about 1.33 bytes per weight, so 3.6 GB for the ' +
+      'full model) and in Node runs its kernels in headless-gl, WebAssembly or JavaScript mode; name gpujs ' +
+      'in --runners to run it anyway'
+    );
+  }
   if (runner === 'cpu' && !quick) {
     return (
       'skipped: the f32 TypeScript reference backend decodes the full model at well under one token per ' +
