@@ -33,7 +33,7 @@ export class WebGpuInvalidArgumentError extends WebGpuBackendError {
 export class WebGpuCapacityError extends WebGpuBackendError {
   /** The error class name. */
   override name = 'WebGpuCapacityError';
-  /** What was being allocated. */
+  /** The resource being allocated. */
   readonly resource: string;
   /** Bytes needed. */
   readonly requiredBytes: number;

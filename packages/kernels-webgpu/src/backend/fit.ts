@@ -43,7 +43,7 @@ export interface ModelFitReport {
 /**
  * Checks a model shape against the device limits the backend works with, before any weight is
  * uploaded. Weights and the embedding table are split by output features, so only one output
- * feature (column) of them must fit a binding; activations and each layer's key or value cache are
+ * feature (column) of them must fit a binding. Activations and each layer's key or value cache are
  * single bindings. `availableBytes`, when known, bounds the total.
  */
 export function checkModelFits(

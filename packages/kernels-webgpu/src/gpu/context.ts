@@ -106,7 +106,7 @@ export class GpuContext {
     device.addEventListener('uncapturederror', (event) => {
       const error = (event as GPUUncapturedErrorEvent).error;
       if (this.firstError !== null) return;
-      // The error classes are globals only in browsers, so the constructor name tells the kind.
+      // The error classes are globals only in browsers, so the kind is read from the constructor name.
       const className = error.constructor?.name ?? '';
       const kind = className.includes('OutOfMemory')
         ? 'out-of-memory'

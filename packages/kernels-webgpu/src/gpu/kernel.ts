@@ -22,7 +22,7 @@ export interface Kernel<S extends object> {
 export function kernelKey(name: string, spec: object): string {
   const entries = Object.entries(spec)
     .filter(([, value]) => value !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => a.localeCompare(b, 'en'))
     .map(([field, value]) => `${field}=${JSON.stringify(value)}`);
   return `${name}(${entries.join(',')})`;
 }

@@ -17,7 +17,7 @@ export interface DenseMatmulSpec {
 
 /** Weight words (columns) per workgroup; adjacent invocations read adjacent words of a weight row. */
 export const DENSE_COLUMNS_PER_WORKGROUP = 32;
-/** Most invocations per column. */
+/** Maximum invocations per column. */
 export const DENSE_MAX_SLICES = 8;
 
 /**

@@ -24,7 +24,7 @@ const HEADER_WORDS = 4;
 const MAX_TOKENS_PER_DISPATCH = (PARAM_BLOCK_BYTES / 4 - HEADER_WORDS) / 2;
 
 /**
- * Records `out[r] = table[tokens[r]]`. Tokens are grouped by the table part that holds them; ids must
+ * Records `out[r] = table[tokens[r]]`. Tokens are grouped by the table part that contains them. Ids must
  * already be validated against the vocabulary size.
  */
 export function recordEmbed(

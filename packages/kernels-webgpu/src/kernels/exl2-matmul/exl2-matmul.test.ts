@@ -15,7 +15,7 @@ const backend = useBackend();
 /**
  * A worked EXL2 example whose weights a reference decoder computed: K = 64, N = 32, a 4-bit and a 3-bit
  * group of 32 rows. Only the words the example gives are set, and every other word contains zero codes.
- * q_invperm starts [1, 30, 3, 5], stored row 0 holds feature 44 and stored row 33 holds feature 21.
+ * q_invperm starts [1, 30, 3, 5], stored row 0 contains feature 44 and stored row 33 contains feature 21.
  */
 function workedExample(): Exl2WeightData {
   const perm = Array.from({ length: 64 }, () => -1);

@@ -72,7 +72,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
 /**
  * Candidate selection for top-k / top-p sampling on one row. Each invocation keeps its
  * ${LOCAL_CANDIDATES} best logits while scanning; the lists are merged by a bitonic sort in workgroup
- * memory. The result holds the row maximum, `Σ exp((logit - max) / T)`, the best candidate any
+ * memory. The result contains the row maximum, `Σ exp((logit - max) / T)`, the best candidate any
  * invocation had to drop (the "bound": every token ranked above it is in the list, in order), and the
  * first `candidates` sorted `(id, logit)` pairs.
  */

@@ -21,7 +21,7 @@ export interface SortedHead {
 /**
  * Applies the backend interface's sampling rule (softmax with temperature, top-k, then top-p, then
  * the first kept token whose cumulative probability exceeds `uniform * kept mass`) to a sorted head.
- * Returns `undefined` when the answer depends on tokens past the head, so the caller can fall back to
+ * Returns `undefined` when the drawn token depends on tokens past the head, so the caller can fall back to
  * the full row.
  */
 export function selectFromHead(
