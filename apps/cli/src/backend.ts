@@ -27,6 +27,15 @@ async function createWasm(): Promise<Backend> {
 }
 
 /**
+ * Creates the gpu.js backend in its best mode here: headless-gl when the optional `gl` package
+ * works, else WebAssembly or plain JavaScript.
+ */
+async function createGpuJs(): Promise<Backend> {
+  const { createGpuJsBackend } = await import('@minichat/kernels-gpujs/node');
+  return createGpuJsBackend({ mode: 'auto' });
+}
+
+/**
  * Creates the backend that `--backend` names. `auto` tries WebGPU and falls back to the CPU
  * reference backend when Dawn finds no adapter, saying so on stderr.
  */
@@ -37,11 +46,7 @@ export async function createBackend(name: BackendName, log: Logger): Promise<Bac
     case 'wasm':
       return createWasm();
     case 'gpujs':
-      // NOTE: no package of this workspace implements a gpu.js backend yet, so the name is reserved.
-      throw new BackendUnavailableError(
-        'The gpujs backend is not part of this build. Use --backend webgpu, wasm or cpu.',
-        name,
-      );
+      return createGpuJs();
     case 'webgpu':
       try {
         return await createWebGpu();

@@ -18,6 +18,8 @@ const EXIT_CODE_BY_CLASS: ReadonlyMap<string, ExitCodeValue> = new Map<string, E
   ['WasmBackendOptionError', ExitCode.usage],
   ['WebGpuUnavailableError', ExitCode.backendUnavailable],
   ['WasmModuleLoadError', ExitCode.backendUnavailable],
+  ['UnavailableModeError', ExitCode.backendUnavailable],
+  ['TextureLimitError', ExitCode.outOfMemory],
   ['WebGpuCapacityError', ExitCode.outOfMemory],
   ['WasmMemoryLimitError', ExitCode.outOfMemory],
   ['Exl2FormatError', ExitCode.invalidInput],

@@ -162,6 +162,13 @@ describe('generate on converted stories260K', () => {
     expect(run.stdout).toBe(expected.text);
   });
 
+  test('prints the expected text on the gpujs backend', async () => {
+    const run = await runCliProcess(['generate', '--model', f32Directory, ...greedy, '--backend', 'gpujs']);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(expected.text);
+  });
+
   test('--json reports ids and usage', async () => {
     const run = await runCliProcess([
       'generate',

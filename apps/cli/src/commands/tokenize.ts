@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Tokenizer } from '@minichat/tokenizer';
-import { loadLlama2cTokenizer, loadSentencePieceModel } from '@minichat/tokenizer';
+import { loadLlama2cTokenizer, loadSentencePieceModel, loadTokenizerJson } from '@minichat/tokenizer';
 import type { CliIo, CommandContext, CommandSpec } from '../args/command.js';
 import type { ParsedArgs } from '../args/options.js';
 import { flagOption, stringOption } from '../args/options.js';
@@ -15,7 +15,7 @@ const MAX_TOKENIZER_FILE_BYTES = 64 * 1024 * 1024;
 /** Most ids `--decode` accepts, to keep a mistyped argument from allocating without bound. */
 const MAX_DECODE_IDS = 1_000_000;
 
-/** Loads a tokenizer file given with `--tokenizer`: a SentencePiece `.model` or a llama2.c `.bin`. */
+/** Loads a tokenizer file given with `--tokenizer`: a llama2.c `.bin`, an HF `tokenizer.json` or a SentencePiece `.model`. */
 async function loadTokenizerFile(path: string, io: CliIo): Promise<Tokenizer> {
   const absolute = resolve(io.cwd, path);
   let size: number;
@@ -31,7 +31,9 @@ async function loadTokenizerFile(path: string, io: CliIo): Promise<Tokenizer> {
     );
   }
   const bytes = new Uint8Array(await readFile(absolute));
-  return absolute.endsWith('.bin') ? loadLlama2cTokenizer(bytes) : loadSentencePieceModel(bytes);
+  if (absolute.endsWith('.bin')) return loadLlama2cTokenizer(bytes);
+  if (absolute.endsWith('.json')) return loadTokenizerJson(bytes);
+  return loadSentencePieceModel(bytes);
 }
 
 /** Loads the tokenizer from `--tokenizer FILE` or from the model of `--model M`. */
@@ -99,7 +101,8 @@ export const tokenizeCommand: CommandSpec = {
     tokenizer: {
       type: 'string',
       valueName: 'FILE',
-      description: 'Tokenizer file to use instead of a model: a SentencePiece .model or a llama2.c .bin.',
+      description:
+        'Tokenizer file to use instead of a model: a SentencePiece .model, an HF tokenizer.json or a llama2.c .bin.',
     },
     text: { type: 'string', valueName: 'TEXT', description: 'Text to encode.' },
     decode: {

@@ -11,7 +11,7 @@ export interface TokenizerDescription {
   /** File the tokenizer was loaded from. */
   file: string;
   /** Format of that file. */
-  kind: 'sentencepiece' | 'llama2.c';
+  kind: 'sentencepiece' | 'tokenizer.json' | 'llama2.c';
   /** Number of pieces. */
   vocabSize: number;
   /** Id of the beginning-of-sequence token. */

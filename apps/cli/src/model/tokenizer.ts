@@ -1,10 +1,5 @@
 import type { TokenizerFiles } from '@minichat/exl2-format';
-import {
-  type LoadTokenizerOptions,
-  loadLlama2cTokenizer,
-  loadSentencePieceModel,
-  type Tokenizer,
-} from '@minichat/tokenizer';
+import { loadTokenizer, type Tokenizer } from '@minichat/tokenizer';
 import { CliError, ExitCode } from '../errors.js';
 
 /** A tokenizer loaded from a model's files, with the file it came from. */
@@ -14,58 +9,38 @@ export interface ModelTokenizer {
   /** File name it was loaded from. */
   file: string;
   /** Format of that file. */
-  kind: 'sentencepiece' | 'llama2.c';
+  kind: 'sentencepiece' | 'tokenizer.json' | 'llama2.c';
 }
 
 /**
- * Reads `add_bos_token` and `add_eos_token` from `tokenizer_config.json` text. Absent keys stay
- * undefined so the tokenizer's own defaults (BOS yes, EOS no for LLaMA) apply.
- */
-export function tokenizerConfigFlags(text: string | undefined): LoadTokenizerOptions {
-  if (text === undefined) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new CliError(
-      `tokenizer_config.json is not valid JSON: ${(error as Error).message}`,
-      ExitCode.invalidInput,
-      {
-        cause: error,
-      },
-    );
-  }
-  const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
-  const flags: LoadTokenizerOptions = {};
-  if (typeof record.add_bos_token === 'boolean') flags.addBosToken = record.add_bos_token;
-  if (typeof record.add_eos_token === 'boolean') flags.addEosToken = record.add_eos_token;
-  return flags;
-}
-
-/**
- * Loads the tokenizer of a model: `tokenizer.model` (SentencePiece), else a llama2.c
- * `tokenizer.bin`, with `add_bos_token` and `add_eos_token` from `tokenizer_config.json`.
- * Returns `undefined` when the model has neither file.
+ * Loads the tokenizer of a model with `@minichat/tokenizer`'s `loadTokenizer`, which prefers
+ * `tokenizer.model` over `tokenizer.json` over a llama2.c `tokenizer.bin` and reads `add_bos_token`
+ * and `add_eos_token` from `tokenizer_config.json`. Returns `undefined` when the model has none of
+ * these files.
  */
 export function loadModelTokenizer(files: TokenizerFiles): ModelTokenizer | undefined {
-  const flags = tokenizerConfigFlags(files.tokenizerConfig);
-  if (files.tokenizerModel !== undefined) {
-    return {
-      tokenizer: loadSentencePieceModel(files.tokenizerModel, flags),
-      file: 'tokenizer.model',
-      kind: 'sentencepiece',
-    };
+  const { tokenizerModel, tokenizerJson, llama2cTokenizer, tokenizerConfig } = files;
+  let file: string;
+  let kind: ModelTokenizer['kind'];
+  if (tokenizerModel !== undefined) {
+    file = 'tokenizer.model';
+    kind = 'sentencepiece';
+  } else if (tokenizerJson !== undefined) {
+    file = 'tokenizer.json';
+    kind = 'tokenizer.json';
+  } else if (llama2cTokenizer !== undefined) {
+    file = 'tokenizer.bin';
+    kind = 'llama2.c';
+  } else {
+    return undefined;
   }
-  if (files.llama2cTokenizer !== undefined) {
-    return {
-      tokenizer: loadLlama2cTokenizer(files.llama2cTokenizer, flags),
-      file: 'tokenizer.bin',
-      kind: 'llama2.c',
-    };
-  }
-  // NOTE: a model with only tokenizer.json is rejected here because @minichat/tokenizer has no
-  // tokenizer.json loader yet.
-  return undefined;
+  const tokenizer = loadTokenizer({
+    ...(tokenizerModel === undefined ? {} : { tokenizerModel }),
+    ...(tokenizerJson === undefined ? {} : { tokenizerJson }),
+    ...(llama2cTokenizer === undefined ? {} : { llama2cTokenizer }),
+    ...(tokenizerConfig === undefined ? {} : { tokenizerConfig }),
+  });
+  return { tokenizer, file, kind };
 }
 
 /** Loads the model's tokenizer or raises an error that names the files a model needs. */
@@ -73,7 +48,7 @@ export function requireModelTokenizer(files: TokenizerFiles, modelName: string):
   const loaded = loadModelTokenizer(files);
   if (loaded === undefined) {
     throw new CliError(
-      `Model ${modelName} has no tokenizer: expected tokenizer.model (SentencePiece) or a llama2.c tokenizer.bin beside config.json.`,
+      `Model ${modelName} has no tokenizer: expected tokenizer.model, tokenizer.json or a llama2.c tokenizer.bin beside config.json.`,
       ExitCode.invalidInput,
     );
   }
