@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, expect, test } from 'vitest';
-import { NODE_ARGS, REPO_ROOT } from '../test-utils/run-cli.js';
+import { NODE_ARGS, REPO_ROOT, runCliProcess } from '../test-utils/run-cli.js';
 import { convertStories260k } from '../test-utils/stories260k.js';
 import { TmuxSession } from '../test-utils/tmux.js';
 
@@ -111,4 +111,35 @@ test('chat exits on Ctrl-C twice at an empty prompt', async () => {
   await terminal.press('C-c');
 
   expect(await terminal.waitForExit()).toBe(0);
+});
+
+test('chat reads piped lines as messages', async () => {
+  const run = await runCliProcess(
+    [
+      'chat',
+      '--model',
+      modelDirectory,
+      '--template',
+      'minichat',
+      '--backend',
+      'cpu',
+      '--temperature',
+      '0',
+      '--max-tokens',
+      '16',
+      '--system',
+      'Hi',
+    ],
+    { input: 'Once upon a time\n/reset\n你好\n' },
+  );
+
+  expect(run.code, run.stderr).toBe(0);
+  const stats = statsLines(run.stderr);
+  expect(stats).toHaveLength(2);
+  expect(stats[0]).toMatch(/^\[token limit reached, 16 tokens, /);
+  expect(run.stderr).toContain('Conversation reset.');
+  // Only the replies go to stdout, each ending with a newline.
+  expect(run.stdout.trim().length).toBeGreaterThan(0);
+  expect(run.stdout.endsWith('\n')).toBe(true);
+  expect(run.stdout).not.toContain('Conversation reset.');
 });
