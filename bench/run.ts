@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { openModel } from '@minichat/exl2-format';
 import { directoryFiles, MINICHAT_2_3B_SHAPE } from '@minichat/exl2-format/node';
 import { BENCH_RESULTS_FORMAT, type BenchResults } from './src/bench-results.js';
+import { BenchError } from './src/errors.js';
 import { ggufFromModel } from './src/gguf/from-model.js';
 import { ggmlTensorBytes } from './src/gguf/header.js';
 import { describeMachine } from './src/machine.js';
@@ -67,11 +68,21 @@ const results: BenchResults = {
 const fixtures = process.env.MINICHAT_FIXTURES ?? resolve(benchDir, '../../shared/fixtures');
 const tokenizerPath = join(fixtures, 'tokenizers', 'llama2-tokenizer.model');
 const shape = options.quick ? QUICK_SHAPE : MINICHAT_2_3B_SHAPE;
+let tokenizerBytes: Uint8Array;
+try {
+  tokenizerBytes = new Uint8Array(await readFile(tokenizerPath));
+} catch (error) {
+  throw new BenchError(
+    `LLaMA-2's tokenizer.model was not found at ${tokenizerPath}; set MINICHAT_FIXTURES to the fixtures folder ` +
+      'that contains tokenizers/llama2-tokenizer.model.',
+    { cause: error },
+  );
+}
 const models = await prepareModels({
   cacheDir: options.cacheDir,
   shape: options.quick ? QUICK_SHAPE : 'minichat-2-3b',
   name: options.quick ? 'quick' : 'minichat-2-3b',
-  tokenizer: new Uint8Array(await readFile(tokenizerPath)),
+  tokenizer: tokenizerBytes,
   seed: options.seed,
   log,
 });
