@@ -30,7 +30,8 @@ export class KernelRunner {
 
   /**
    * Runs `source` once per element of `output` (`[x]`, `[x, y]` or `[x, y, z]`) and returns the result as
-   * one flat f32 array in row-major order (x fastest).
+   * one flat f32 array in row-major order (x fastest). A kernel with a `[x, y]` output reads its row from
+   * `this.thread.z`.
    */
   run(
     name: string,
@@ -39,6 +40,9 @@ export class KernelRunner {
     constants: Record<string, number>,
     args: KernelArgument[],
   ): Float32Array {
+    // A 2D output becomes [x, 1, y]: gpu.js gives a 2D output a texture exactly x wide, and a 49216-wide
+    // logits row exceeds WebGL's maximum texture size, while a 3D output gets a near-square texture.
+    if (output.length === 2) output = [output[0]!, 1, output[1]!];
     const key = `${name}|${output.join('x')}|${JSON.stringify(constants)}|${args.map(describeArgument).join(',')}`;
     let kernel = this.kernels.get(key);
     if (kernel === undefined) {

@@ -1,8 +1,9 @@
 // biome-ignore-all lint/suspicious/noExtraNonNullAssertion: chained lookups such as x[r]![k]! need one assertion per level.
 /**
  * Kernel functions in the JavaScript subset that gpu.js translates to GLSL (WebGL modes), WebAssembly and
- * plain JavaScript. They run once per output element: `this.thread.x` is the column and `this.thread.y`
- * the row (or head, with `this.thread.z` the row, for three-dimensional outputs).
+ * plain JavaScript. They run once per output element: `this.thread.x` is the column and `this.thread.z`
+ * the row. `this.thread.y` is 0, or the head in attention scores: `KernelRunner` runs a `[cols, rows]`
+ * output as `[cols, 1, rows]`, which gpu.js lays out as a near-square texture instead of one `cols` wide.
  *
  * Three rules keep them correct in every mode. Sizes come from `this.constants`, so loops have constant
  * bounds. Integer divisions are written `Math.floor((a + 0.5) / b)`, because a GPU may divide by
@@ -22,7 +23,7 @@ type Cube = number[][][];
 
 /** `out[r][i] = table[tokens[r]][i]`. */
 export function embedKernel(this: KernelThis<object>, table: Grid, tokens: number[]): number {
-  return table[tokens[this.thread.y]!]![this.thread.x]!;
+  return table[tokens[this.thread.z]!]![this.thread.x]!;
 }
 
 /** `out[r] = sum_i x[r][i]^2`, the first step of RMSNorm. */
@@ -43,8 +44,8 @@ export function rmsNormKernel(
   weight: number[],
   eps: number,
 ): number {
-  const inverseRms = 1 / Math.sqrt(sumOfSquares[this.thread.y]! / this.constants.cols + eps);
-  return weight[this.thread.x]! * (inverseRms * x[this.thread.y]![this.thread.x]!);
+  const inverseRms = 1 / Math.sqrt(sumOfSquares[this.thread.z]! / this.constants.cols + eps);
+  return weight[this.thread.x]! * (inverseRms * x[this.thread.z]![this.thread.x]!);
 }
 
 /**
@@ -57,7 +58,7 @@ export function ropeKernel(
   cos: Grid,
   sin: Grid,
 ): number {
-  const r = this.thread.y;
+  const r = this.thread.z;
   const c = this.thread.x;
   if (c >= this.constants.rotatedCols) return x[r]![c]!;
   const head = Math.floor((c + 0.5) / this.constants.headDim);
@@ -72,18 +73,18 @@ export function ropeKernel(
 
 /** `out = silu(gate) * up` with `silu(g) = g / (1 + exp(-g))`. */
 export function swigluKernel(this: KernelThis<object>, gate: Grid, up: Grid): number {
-  const g = gate[this.thread.y]![this.thread.x]!;
-  return (g / (1 + Math.exp(-g))) * up[this.thread.y]![this.thread.x]!;
+  const g = gate[this.thread.z]![this.thread.x]!;
+  return (g / (1 + Math.exp(-g))) * up[this.thread.z]![this.thread.x]!;
 }
 
 /** `out = a + b`. */
 export function addKernel(this: KernelThis<object>, a: Grid, b: Grid): number {
-  return a[this.thread.y]![this.thread.x]! + b[this.thread.y]![this.thread.x]!;
+  return a[this.thread.z]![this.thread.x]! + b[this.thread.z]![this.thread.x]!;
 }
 
 /** `out[r][n] = sum_k x[r][k] * weight[n][k]` for a PyTorch-orientation `[N, K]` weight. */
 export function denseMatmulKernel(this: KernelThis<{ inFeatures: number }>, x: Grid, weight: Grid): number {
-  const r = this.thread.y;
+  const r = this.thread.z;
   const n = this.thread.x;
   let sum = 0;
   for (let k = 0; k < this.constants.inFeatures; k++) sum += x[r]![k]! * weight[n]![k]!;
@@ -105,7 +106,7 @@ export function exl2MatmulKernel(
   scales: Grid,
   bias: number[],
 ): number {
-  const r = this.thread.y;
+  const r = this.thread.z;
   const n = this.thread.x;
   let sum = 0;
   for (let j = 0; j < this.constants.texelRows; j++) {
@@ -161,7 +162,7 @@ export function attentionOutputKernel(
   startPosition: number,
 ): number {
   const c = this.thread.x;
-  const r = this.thread.y;
+  const r = this.thread.z;
   const h = Math.floor((c + 0.5) / this.constants.headDim);
   const i = c - h * this.constants.headDim;
   const column = Math.floor((h + 0.5) / this.constants.headsPerKvHead) * this.constants.headDim + i;

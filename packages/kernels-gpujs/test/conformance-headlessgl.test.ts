@@ -1,7 +1,8 @@
 import { describeBackendConformance } from '@minichat/runtime/conformance';
-import { describe, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { availableGpuJsModes, createGpuJsBackend } from '../src/index.js';
 import { checkHeadlessGl } from '../src/node.js';
+import { recordEnginesOnDispose } from './record-engines.js';
 
 // The acceptance test in headless-gl mode: gpu.js's WebGL 1 kernels on the system's OpenGL driver, which
 // needs the optional `gl` package built from source and an X display (the package's test script runs
@@ -9,7 +10,15 @@ import { checkHeadlessGl } from '../src/node.js';
 const available = availableGpuJsModes().includes('headlessgl');
 
 if (available || process.env.CI !== undefined) {
-  describeBackendConformance('gpujs headlessgl', () => createGpuJsBackend({ mode: 'headlessgl' }));
+  let engines: string[] = [];
+  describeBackendConformance('gpujs headlessgl', () =>
+    recordEnginesOnDispose(createGpuJsBackend({ mode: 'headlessgl' }), (used) => {
+      engines = used;
+    }),
+  );
+  test('every kernel ran in headlessgl mode', () => {
+    expect(engines).toEqual(['headlessgl']);
+  });
 } else {
   const { loaded, error } = checkHeadlessGl();
   const reason = loaded
