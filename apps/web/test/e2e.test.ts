@@ -51,6 +51,42 @@ function lastReply(page: Page) {
   return page.locator('.message.assistant').last();
 }
 
+/**
+ * Waits until the last reply leaves the streaming state and returns that state. An engine error is
+ * checked first, so a failure shows the worker's message.
+ */
+async function waitForReply(page: Page, timeout: number): Promise<string | null> {
+  await expect.poll(() => lastReply(page).getAttribute('data-state'), { timeout }).not.toBe('streaming');
+  expect(await page.textContent('#error')).toBe('');
+  return lastReply(page).getAttribute('data-state');
+}
+
+/** Launches Chromium on a fresh profile; `webgpu: false` leaves WebGPU without an adapter. */
+async function launch(webgpu: boolean): Promise<{ context: BrowserContext; profile: string }> {
+  const profile = await mkdtemp(join(tmpdir(), 'minichat-chromium-'));
+  const args = webgpu ? CHROMIUM_ARGS : CHROMIUM_ARGS.filter((arg) => arg !== '--enable-unsafe-webgpu');
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args });
+  return { context, profile };
+}
+
+/** Fills the hub form with the mock hub and loads the model; waits until the composer is enabled. */
+async function loadFromHub(page: Page, origin: string): Promise<void> {
+  await page.fill('#hub-endpoint', origin);
+  await page.fill('#hub-repo', REPO);
+  await page.click('#load');
+  await expect.poll(() => page.isEnabled('#prompt'), { timeout: 120_000 }).toBe(true);
+}
+
+/** Switches to greedy raw completion of at most `maxTokens` tokens. */
+async function chooseGreedyCompletion(page: Page, maxTokens: number): Promise<void> {
+  await page.click('summary');
+  await page.selectOption('#mode', 'completion');
+  await page.fill('#temperature', '0');
+  await page.fill('#top-k', '0');
+  await page.fill('#top-p', '1');
+  await page.fill('#max-tokens', String(maxTokens));
+}
+
 describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless Chromium', () => {
   let workDirectory: string;
   let server: TestServer;
@@ -89,14 +125,9 @@ describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless 
     await rm(workDirectory, { recursive: true, force: true });
   });
 
-  test('loads from the hub, streams, stops and continues', async () => {
-    const profile = await mkdtemp(join(tmpdir(), 'minichat-chromium-'));
-    let context: BrowserContext | undefined;
+  test('loads from the hub, streams, stops and continues', { timeout: 300_000 }, async () => {
+    const { context, profile } = await launch(true);
     try {
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        args: CHROMIUM_ARGS,
-      });
       const page = await context.newPage();
       const pageErrors: string[] = [];
       page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -120,24 +151,16 @@ describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless 
       expect(unlabeled).toEqual([]);
 
       // Load from the mock hub: listed through the API, downloaded with Range requests into the OPFS.
-      await page.fill('#hub-endpoint', server.origin);
-      await page.fill('#hub-repo', REPO);
-      await page.click('#load');
-      await expect.poll(() => page.isEnabled('#prompt'), { timeout: 120_000 }).toBe(true);
+      await loadFromHub(page, server.origin);
       expect(await page.textContent('#fit')).toMatch(/layers, hidden size 64, exl2 .* Fits: needs about/);
       expect(server.ranges.length).toBeGreaterThan(0);
       expect(server.ranges.every((range) => range.startsWith('bytes='))).toBe(true);
       expect(await page.textContent('#cache-usage')).toMatch(/Cache: [\d.]+ KiB in \d+ files/);
 
       // Greedy completion, compared with the CPU reference.
-      await page.click('summary');
-      await page.selectOption('#mode', 'completion');
-      await page.fill('#temperature', '0');
-      await page.fill('#top-k', '0');
-      await page.fill('#top-p', '1');
-      await page.fill('#max-tokens', String(REPLY_TOKENS));
+      await chooseGreedyCompletion(page, REPLY_TOKENS);
       await sendByKeyboard(page, PROMPT);
-      await expect.poll(() => lastReply(page).getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+      expect(await waitForReply(page, 120_000)).toBe('done');
       expect(await lastReply(page).getAttribute('data-text')).toBe(expected);
       expect(Number(await lastReply(page).getAttribute('data-chunks'))).toBeGreaterThan(1);
       expect(await page.textContent('#speed')).toMatch(/tokens\/s$/);
@@ -152,9 +175,7 @@ describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless 
       await page.keyboard.press('Tab');
       expect(await page.evaluate(() => document.activeElement?.id)).toBe('stop');
       await page.keyboard.press('Enter');
-      await expect
-        .poll(() => lastReply(page).getAttribute('data-state'), { timeout: 30_000 })
-        .toBe('stopped');
+      expect(await waitForReply(page, 30_000)).toBe('stopped');
       const stopped = (await lastReply(page).getAttribute('data-text')) ?? '';
       expect(stopped.length).toBeGreaterThan(0);
       expect(stopped.length).toBeLessThan(expectedLong.length);
@@ -164,7 +185,7 @@ describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless 
       // The model stays usable after the stop: the next message gets the full reference reply again.
       await page.fill('#max-tokens', String(REPLY_TOKENS));
       await sendByKeyboard(page, PROMPT);
-      await expect.poll(() => lastReply(page).getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+      expect(await waitForReply(page, 120_000)).toBe('done');
       expect(await lastReply(page).getAttribute('data-text')).toBe(expected);
 
       await mkdir(join(APP_DIRECTORY, 'test-results'), { recursive: true });
@@ -172,7 +193,40 @@ describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless 
       expect(pageErrors).toEqual([]);
       expect(await page.isHidden('#error')).toBe(true);
     } finally {
-      await context?.close();
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    }
+  });
+
+  test('falls back to gpu.js without WebGPU', { timeout: 300_000 }, async () => {
+    const { context, profile } = await launch(false);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.origin}/`);
+      await expect
+        .poll(() => page.textContent('#device-backend'), { timeout: 30_000 })
+        .toBe('gpu.js on WebGL');
+      expect(await page.textContent('#device-facts')).toMatch(/Why not WebGPU.*no adapter/);
+
+      await loadFromHub(page, server.origin);
+      expect(await page.textContent('#load-status')).toMatch(/^Loaded on gpu\.js .* in webgl2 mode/);
+      await chooseGreedyCompletion(page, REPLY_TOKENS);
+      await sendByKeyboard(page, PROMPT);
+      expect(await waitForReply(page, 240_000)).toBe('done');
+      expect(await lastReply(page).getAttribute('data-text')).toBe(expected);
+
+      await mkdir(join(APP_DIRECTORY, 'test-results'), { recursive: true });
+      await page.screenshot({ path: join(APP_DIRECTORY, 'test-results', 'e2e-gpujs.png'), fullPage: true });
+    } catch (error) {
+      const page = context.pages()[0];
+      if (page !== undefined) {
+        process.stderr.write(
+          `DEBUG ${await page.textContent('#device-facts')} | ${await page.textContent('#load-status')} | ${await page.textContent('#error')}\n`,
+        );
+      }
+      throw error;
+    } finally {
+      await context.close();
       await rm(profile, { recursive: true, force: true });
     }
   });

@@ -2,6 +2,13 @@ import type { EngineClient } from '../engine-client.js';
 import type { DeviceReport, FitReport, ModelSourceRequest } from '../worker/protocol.js';
 import { byId, formatBytes } from './elements.js';
 
+/** Display names of the backends. */
+const BACKEND_NAMES: Record<DeviceReport['backend'], string> = {
+  webgpu: 'WebGPU',
+  gpujs: 'gpu.js on WebGL',
+  cpu: 'CPU reference (slow)',
+};
+
 type DirectoryPicker = () => Promise<FileSystemDirectoryHandle>;
 
 /** Wires the device facts, the model source form, load progress and the cache controls. */
@@ -81,6 +88,11 @@ export class LoadPanel {
     return 'Choose the model folder first.';
   }
 
+  private backendChoice(): 'auto' | 'webgpu' | 'gpujs' | 'cpu' {
+    const value = byId('backend-choice', HTMLSelectElement).value;
+    return value === 'webgpu' || value === 'gpujs' || value === 'cpu' ? value : 'auto';
+  }
+
   private load(): void {
     const source = this.sourceRequest();
     if (typeof source === 'string') {
@@ -96,16 +108,16 @@ export class LoadPanel {
       type: 'load',
       source,
       contextLength: contextText === '' ? undefined : Number(contextText),
+      backend: this.backendChoice(),
     });
   }
 
   /** Shows the probe result. */
   showDevice(report: DeviceReport): void {
     const facts = byId('device-facts', HTMLElement);
-    const rows: [string, string][] = [
-      ['Backend', report.backend === 'webgpu' ? 'WebGPU' : 'CPU reference (slow)'],
-    ];
+    const rows: [string, string][] = [['Backend', BACKEND_NAMES[report.backend]]];
     if (report.fallbackReason !== undefined) rows.push(['Why not WebGPU', report.fallbackReason]);
+    rows.push(['gpu.js modes', report.gpuJsModes.length > 0 ? report.gpuJsModes.join(', ') : 'none']);
     if (report.adapter !== undefined) rows.push(['Adapter', report.adapter]);
     if (report.backend === 'webgpu') {
       rows.push(['shader-f16', report.shaderF16 ? 'yes' : 'no (f32 arithmetic)']);

@@ -1,8 +1,18 @@
 import type { ModelReader } from '@minichat/exl2-format';
+import {
+  availableGpuJsModes,
+  createGpuJsBackend,
+  type GpuJsBackend,
+  type GpuJsMode,
+  WEBGL1_MAX_ARGUMENT_ELEMENTS,
+} from '@minichat/kernels-gpujs';
 import { createWebGpuBackend, type WebGpuBackend } from '@minichat/kernels-webgpu';
 import { type Backend, DEFAULT_PREFILL_CHUNK_SIZE } from '@minichat/runtime';
 import { createCpuBackend } from '@minichat/runtime/cpu';
 import type { DeviceReport, FitReport } from './protocol.js';
+
+/** Which backend the user asked for; `auto` takes WebGPU, then gpu.js on WebGL, then the CPU. */
+export type BackendPreference = 'auto' | 'webgpu' | 'gpujs' | 'cpu';
 
 /** The adapter found by {@link probeDevice}, kept so the backend is created on the same one. */
 export interface ProbedDevice {
@@ -12,54 +22,67 @@ export interface ProbedDevice {
   adapter: GPUAdapter | undefined;
 }
 
-/**
- * Looks for a WebGPU adapter and reports its features and buffer limits. Without one, the engine runs
- * on the CPU reference backend.
- */
-export async function probeDevice(): Promise<ProbedDevice> {
-  const cpu = (reason: string): ProbedDevice => ({
-    adapter: undefined,
-    report: {
-      backend: 'cpu',
-      fallbackReason: reason,
-      adapter: undefined,
-      shaderF16: false,
-      maxBufferSize: undefined,
-      maxStorageBufferBindingSize: undefined,
-    },
-  });
+/** Finds a WebGPU adapter, or returns why there is none. */
+async function requestAdapter(): Promise<GPUAdapter | string> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-  if (gpu === undefined) return cpu('This browser has no WebGPU (navigator.gpu is missing).');
-  let adapter: GPUAdapter | null;
+  if (gpu === undefined) return 'This browser has no WebGPU (navigator.gpu is missing).';
   try {
-    adapter = await gpu.requestAdapter();
+    const adapter = await gpu.requestAdapter();
+    return adapter ?? 'WebGPU is present but requestAdapter() returned no adapter, so it may be disabled.';
   } catch (error) {
-    return cpu(`requestAdapter() failed: ${String(error)}.`);
+    return `requestAdapter() failed: ${String(error)}.`;
   }
-  if (adapter === null)
-    return cpu('WebGPU is present but requestAdapter() returned no adapter; it may be disabled.');
-  return {
-    adapter,
-    report: {
-      backend: 'webgpu',
-      fallbackReason: undefined,
-      adapter: describeAdapter(adapter.info),
-      shaderF16: adapter.features.has('shader-f16'),
-      maxBufferSize: adapter.limits.maxBufferSize,
-      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-    },
-  };
+}
+
+/** Lists the gpu.js modes this browser runs; an empty list when gpu.js fails to start. */
+function gpuJsModes(): GpuJsMode[] {
+  try {
+    return availableGpuJsModes();
+  } catch {
+    return [];
+  }
 }
 
 /**
- * Creates the backend the probe chose.
- *
- * NOTE: the issue asks for the gpu.js backend (`@minichat/kernels-gpujs`) as the fallback without
- * WebGPU. That package was not in the repository when this app was written, so the fallback is the
- * CPU reference backend, which is correct but slow.
+ * Reports the WebGPU adapter (features and buffer limits) and the gpu.js modes, and picks the backend:
+ * WebGPU when there is an adapter, else gpu.js when WebGL runs, else the CPU reference backend.
  */
-export async function createBackend(probe: ProbedDevice): Promise<Backend> {
-  if (probe.adapter !== undefined) return createWebGpuBackend({ adapter: probe.adapter });
+export async function probeDevice(): Promise<ProbedDevice> {
+  const adapter = await requestAdapter();
+  const modes = gpuJsModes();
+  const hasWebGl = modes.includes('webgl2') || modes.includes('webgl');
+  const report: DeviceReport = {
+    backend: 'webgpu',
+    fallbackReason: undefined,
+    adapter: undefined,
+    shaderF16: false,
+    maxBufferSize: undefined,
+    maxStorageBufferBindingSize: undefined,
+    gpuJsModes: modes,
+  };
+  if (typeof adapter === 'string') {
+    report.backend = hasWebGl ? 'gpujs' : 'cpu';
+    report.fallbackReason = hasWebGl ? adapter : `${adapter} WebGL is missing too.`;
+    return { report, adapter: undefined };
+  }
+  report.adapter = describeAdapter(adapter.info);
+  report.shaderF16 = adapter.features.has('shader-f16');
+  report.maxBufferSize = adapter.limits.maxBufferSize;
+  report.maxStorageBufferBindingSize = adapter.limits.maxStorageBufferBindingSize;
+  return { report, adapter };
+}
+
+/** Creates the backend the user asked for, or the probe's choice for `auto`. */
+export async function createBackend(probe: ProbedDevice, preference: BackendPreference): Promise<Backend> {
+  const kind = preference === 'auto' ? probe.report.backend : preference;
+  if (kind === 'webgpu') {
+    if (probe.adapter === undefined) {
+      throw new Error(`WebGPU is not available: ${probe.report.fallbackReason} Choose gpu.js or CPU.`);
+    }
+    return createWebGpuBackend({ adapter: probe.adapter });
+  }
+  // gpu.js takes its best mode: WebGL2, then WebGL, then WebAssembly, then plain JavaScript.
+  if (kind === 'gpujs') return createGpuJsBackend({ mode: 'auto' });
   return createCpuBackend();
 }
 
@@ -100,13 +123,33 @@ export function checkFit(reader: ModelReader, backend: Backend, contextLength: n
     });
     return { ...report, summary: summaryText };
   }
-  // The CPU backend keeps the file's arrays and an f16 cache of two bytes per element.
-  const cacheBytes = 2 * config.numHiddenLayers * contextLength * kvDim * 2;
+  // Estimate: the weights at their file size plus a key/value cache of 4 bytes per element.
+  const cacheBytes = 2 * config.numHiddenLayers * contextLength * kvDim * 4;
   const totalBytes = summary.tensorBytes + cacheBytes;
+  const problems: string[] = [];
+  const mode = (backend as Partial<GpuJsBackend>).mode;
+  if (mode === 'webgl') {
+    // WebGL 1 shaders address texels in f32, so one kernel argument holds at most 2^24 elements.
+    const largest = Math.max(
+      config.vocabSize * config.hiddenSize,
+      config.intermediateSize * config.hiddenSize,
+      contextLength * kvDim,
+    );
+    if (largest > WEBGL1_MAX_ARGUMENT_ELEMENTS) {
+      problems.push(
+        `One tensor has ${largest} elements but WebGL 1 kernels take at most ${WEBGL1_MAX_ARGUMENT_ELEMENTS}: use a WebGL2 or WebGPU browser, or a shorter context.`,
+      );
+    }
+  }
   return {
-    fits: true,
+    fits: problems.length === 0,
     totalBytes,
-    problems: [`The CPU backend has no device limit; it needs about ${formatMiB(totalBytes)} of memory.`],
+    problems:
+      problems.length > 0
+        ? problems
+        : [
+            `${backend.info.description} has no device-limit check; it needs about ${formatMiB(totalBytes)} of memory.`,
+          ],
     summary: summaryText,
   };
 }

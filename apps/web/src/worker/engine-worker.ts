@@ -65,7 +65,8 @@ function pickTemplate(tokenizerConfig: string | undefined): ChatTemplate {
   return builtinTemplate('minichat');
 }
 
-async function load(source: ModelSourceRequest, contextLength: number | undefined): Promise<void> {
+async function load(request: Extract<WorkerRequest, { type: 'load' }>): Promise<void> {
+  const { source, contextLength } = request;
   loaded?.model.dispose();
   loaded = undefined;
   const controller = new AbortController();
@@ -77,7 +78,7 @@ async function load(source: ModelSourceRequest, contextLength: number | undefine
       contextLength ?? reader.config.maxPositionEmbeddings,
       reader.config.maxPositionEmbeddings,
     );
-    const backend = await createBackend(device);
+    const backend = await createBackend(device, request.backend);
     const fit = checkFit(reader, backend, context);
     post({ type: 'fit', report: fit });
     if (!fit.fits) {
@@ -176,7 +177,7 @@ async function handle(request: WorkerRequest): Promise<void> {
       post({ type: 'device', report: (await probe()).report });
       return;
     case 'load':
-      await load(request.source, request.contextLength);
+      await load(request);
       await reportCache();
       return;
     case 'generate':

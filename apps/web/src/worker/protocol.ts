@@ -34,7 +34,13 @@ export type ModelSourceRequest =
 /** Messages from the page to the engine worker. */
 export type WorkerRequest =
   | { type: 'probe' }
-  | { type: 'load'; source: ModelSourceRequest; contextLength: number | undefined }
+  | {
+      type: 'load';
+      source: ModelSourceRequest;
+      contextLength: number | undefined;
+      /** `auto` takes the probe's choice. */
+      backend: 'auto' | 'webgpu' | 'gpujs' | 'cpu';
+    }
   | {
       type: 'generate';
       /** `chat` renders the conversation with the model's template; `completion` continues the raw text. */
@@ -51,8 +57,8 @@ export type WorkerRequest =
 
 /** Facts about the compute device, shown before a model is loaded. */
 export interface DeviceReport {
-  /** Backend the engine will use. */
-  backend: 'webgpu' | 'cpu';
+  /** Backend the engine uses when the user leaves the choice on automatic. */
+  backend: 'webgpu' | 'gpujs' | 'cpu';
   /** Why the preferred backend is not used, when it is not. */
   fallbackReason: string | undefined;
   /** Adapter vendor, architecture and description, when WebGPU is present. */
@@ -63,6 +69,8 @@ export interface DeviceReport {
   maxBufferSize: number | undefined;
   /** `maxStorageBufferBindingSize` of the adapter in bytes, when WebGPU is present. */
   maxStorageBufferBindingSize: number | undefined;
+  /** gpu.js modes this browser runs, best first. */
+  gpuJsModes: string[];
 }
 
 /** The memory estimate for an opened model on the chosen device. */
