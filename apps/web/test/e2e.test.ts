@@ -25,6 +25,7 @@ const APP_DIRECTORY = join(import.meta.dirname, '..');
 const SCREENSHOT = join(APP_DIRECTORY, 'test-results', 'e2e-chat.png');
 const REPO = 'karpathy/stories260K-exl2';
 const PROMPT = 'Once upon a time';
+const CHINESE_MESSAGE = '你好，给我讲个故事';
 const REPLY_TOKENS = 40;
 /** Long enough that the stop button lands mid-reply; stories260K has a 512-token context. */
 const LONG_REPLY_TOKENS = 400;
@@ -188,10 +189,34 @@ describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless 
       expect(await waitForReply(page, 120_000)).toBe('done');
       expect(await lastReply(page).getAttribute('data-text')).toBe(expected);
 
+      // Enter during IME composition confirms the candidate and must not send; a plain Enter then sends.
+      const userMessages = page.locator('.message.user');
+      const sentBefore = await userMessages.count();
+      await page.selectOption('#mode', 'chat');
+      await page.focus('#prompt');
+      await page.keyboard.insertText(CHINESE_MESSAGE);
+      await page.dispatchEvent('#prompt', 'keydown', { key: 'Enter', isComposing: true });
+      expect(await userMessages.count()).toBe(sentBefore);
+      expect(await page.inputValue('#prompt')).toBe(CHINESE_MESSAGE);
+      await page.keyboard.press('Enter');
+      expect(await userMessages.last().textContent()).toBe(CHINESE_MESSAGE);
+      expect(await waitForReply(page, 120_000)).toBe('done');
+
       await mkdir(join(APP_DIRECTORY, 'test-results'), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
       expect(pageErrors).toEqual([]);
       expect(await page.isHidden('#error')).toBe(true);
+
+      // A second load reads the OPFS cache: only the one-byte size probes reach the hub.
+      const requestsBefore = server.ranges.length;
+      await page.reload();
+      await loadFromHub(page, server.origin);
+      const newRanges = server.ranges.slice(requestsBefore);
+      expect(newRanges.length).toBeGreaterThan(0);
+      expect(newRanges.every((range) => range === 'bytes=0-0')).toBe(true);
+
+      await page.click('#clear-cache');
+      await expect.poll(() => page.textContent('#cache-usage')).toMatch(/^Cache: 0 B in 0 files/);
     } finally {
       await context.close();
       await rm(profile, { recursive: true, force: true });
