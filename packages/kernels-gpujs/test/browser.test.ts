@@ -42,6 +42,7 @@ function buildCases(): NamedCase[] {
     Float32Array.from({ length: count }, () => random.nextNormal() * scale);
   const tolerances = DEFAULT_TOLERANCES.f32;
   const cases: NamedCase[] = [];
+
   const plans = [2, 3, 4, 5, 6, 8].map((bits) => ({
     name: `exl2 ${bits}-bit`,
     inFeatures: 256,
@@ -56,6 +57,7 @@ function buildCases(): NamedCase[] {
       { bits: 3, proportion: 0.6, groupSize: 128 },
     ],
   });
+
   for (const { name, inFeatures, plan } of plans) {
     const outFeatures = name.includes('odd') ? 67 : 96;
     const weight = randomExl2Weight(random, {
@@ -71,6 +73,7 @@ function buildCases(): NamedCase[] {
       opCase: { kind: 'matmul', weight, rows: 3, x: normal(3 * inFeatures) },
     });
   }
+
   cases.push({
     name: 'dense f32 96 -> 40',
     tolerance: tolerances.matmul,
@@ -118,6 +121,7 @@ function buildCases(): NamedCase[] {
     tolerance: tolerances.elementwise,
     opCase: { kind: 'swigluAdd', rows: 2, cols: 172, gate: normal(2 * 172, 4), up: normal(2 * 172) },
   });
+
   for (const dtype of ['f32', 'f16'] as const) {
     const params = { layer: 1, numHeads: 6, numKvHeads: 2, headDim: 10 };
     cases.push({

@@ -4,9 +4,9 @@ import { availableGpuJsModes, createGpuJsBackend } from '../src/index.js';
 import { checkHeadlessGl } from '../src/node.js';
 import { recordEnginesOnDispose } from './record-engines.js';
 
-// The acceptance test in headless-gl mode: gpu.js's WebGL 1 kernels on the system's OpenGL driver, which
-// needs the optional `gl` package built from source and an X display (the package's test script runs
-// vitest under `xvfb-run -a`). CI must run it; elsewhere it is skipped when the mode is unavailable.
+// The acceptance test in headless-gl mode: gpu.js's WebGL 1 kernels on the system's OpenGL driver. It
+// needs the optional `gl` package built from source and an X display, so the package's test script runs
+// vitest under `xvfb-run -a`. CI must run it; elsewhere it is skipped when the mode is unavailable.
 const available = availableGpuJsModes().includes('headlessgl');
 
 if (available || process.env.CI !== undefined) {

@@ -3,7 +3,7 @@
 import { availableGpuJsModes, createGpuJsBackend, type GpuJsMode } from '../../src/index.js';
 import { decodeCase, type OpCase, runCase } from './cases.js';
 
-/** What the page exposes as `window.minichatGpuJs`. */
+/** API of the page, set as `window.minichatGpuJs`. */
 export interface PageApi {
   /** Modes gpu.js can run in this browser. */
   availableModes(): string[];
