@@ -44,7 +44,10 @@ export class LoadPanel {
     }
     const fileInput = byId('pick-files', HTMLInputElement);
     fileInput.addEventListener('change', () => {
-      this.pickedFiles = Array.from(fileInput.files ?? []);
+      // A directory input names files `folder/file`; files deeper down would shadow top-level names.
+      this.pickedFiles = Array.from(fileInput.files ?? []).filter(
+        (file) => file.webkitRelativePath.split('/').length <= 2,
+      );
       this.pickedDirectory = undefined;
       this.picked.textContent = `${this.pickedFiles.length} files selected`;
     });
