@@ -179,7 +179,10 @@ if (runModels || runBandwidth) {
 
 if (options.suites.includes('tokenizer')) {
   try {
-    if (!modelTokenizer) throw new Error(`${models.exl2Dir} has no tokenizer.model.`);
+    if (!modelTokenizer)
+      throw new BenchError(
+        `${models.exl2Dir} has no tokenizer.model; delete the cache folder to rebuild it.`,
+      );
     log('tokenizer: encoding the corpus with ours and SentencePiece WASM');
     const corpusBytes = (options.quick ? 0.2 : 2) * 1e6;
     results.tokenizer = summarizeTokenizer(
