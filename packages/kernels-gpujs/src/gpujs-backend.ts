@@ -113,7 +113,7 @@ class GpuJsBackendImpl implements GpuJsBackend {
   ) {
     this.name = `gpujs-${mode}`;
     this.info = { description: `gpu.js 2.24 in ${mode} mode (f32 kernels)`, precision: 'f32' };
-    this.runner = new KernelRunner(gpu);
+    this.runner = new KernelRunner(gpu, mode);
   }
 
   createActivation(rows: number, cols: number): Activation {
@@ -155,7 +155,8 @@ class GpuJsBackendImpl implements GpuJsBackend {
     }
     checkEqual(op, 'data.length', data.data.length, data.vocabSize * data.dim, 'vocabSize * dim');
     this.checkArgumentSize(label, data.data.length);
-    const table = data.data instanceof Uint16Array ? halvesToFloats(data.data) : data.data;
+    const values = data.data instanceof Uint16Array ? halvesToFloats(data.data) : data.data;
+    const table = this.runner.upload(values, [data.dim, data.vocabSize]);
     return this.track(new GpuJsEmbedding(this.owner, data.vocabSize, data.dim, table));
   }
 
@@ -163,12 +164,16 @@ class GpuJsBackendImpl implements GpuJsBackend {
     validateLinearData(data);
     if (data.kind === 'dense') {
       this.checkArgumentSize(data.name, data.data.length);
-      const weight = data.data instanceof Uint16Array ? halvesToFloats(data.data) : data.data.slice();
+      const values = data.data instanceof Uint16Array ? halvesToFloats(data.data) : data.data.slice();
+      const weight = this.runner.upload(values, [data.inFeatures, data.outFeatures]);
       return this.track(new GpuJsDenseLinear(this.owner, data.inFeatures, data.outFeatures, weight));
     }
     const unpacked = unpackExl2(data);
     this.checkArgumentSize(data.name, unpacked.codes.length);
-    return this.track(new GpuJsExl2Linear(this.owner, data.inFeatures, data.outFeatures, unpacked));
+    const { outFeatures } = data;
+    const codes = this.runner.upload(unpacked.codes, [outFeatures, unpacked.paddedRows / 3]);
+    const scales = this.runner.upload(unpacked.scales, [outFeatures, unpacked.scales.length / outFeatures]);
+    return this.track(new GpuJsExl2Linear(this.owner, data.inFeatures, outFeatures, unpacked, codes, scales));
   }
 
   writeActivation(dst: Activation, data: Float32Array, rowOffset = 0): void {
@@ -231,18 +236,18 @@ class GpuJsBackendImpl implements GpuJsBackend {
     if (linear instanceof GpuJsDenseLinear) {
       result = this.runner.run('denseMatmul', denseMatmulKernel, [outFeatures, rows], { inFeatures }, [
         xGrid,
-        { data: linear.weight, shape: [inFeatures, outFeatures] },
+        linear.weight,
       ]);
     } else {
       const u = linear.unpacked;
       const texelRows = u.paddedRows / 3;
       result = this.runner.run('exl2Matmul', exl2MatmulKernel, [outFeatures, rows], { texelRows }, [
         xGrid,
-        { data: u.codes, shape: [outFeatures, texelRows] },
+        linear.codes,
         u.inputIndex,
         u.zeroPoint,
         u.groupIndex,
-        { data: u.scales, shape: [outFeatures, u.scales.length / outFeatures] },
+        linear.scales,
         u.bias,
       ]);
     }
@@ -402,6 +407,16 @@ class GpuJsBackendImpl implements GpuJsBackend {
     }
     owned.released = true;
     this.resources.delete(owned);
+    this.freeTextures(owned);
+  }
+
+  private freeTextures(resource: OwnedResource): void {
+    if (resource instanceof GpuJsEmbedding) this.runner.free(resource.table);
+    if (resource instanceof GpuJsDenseLinear) this.runner.free(resource.weight);
+    if (resource instanceof GpuJsExl2Linear) {
+      this.runner.free(resource.codes);
+      this.runner.free(resource.scales);
+    }
   }
 
   kernelEngines(): string[] {
@@ -415,7 +430,10 @@ class GpuJsBackendImpl implements GpuJsBackend {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const resource of this.resources) resource.released = true;
+    for (const resource of this.resources) {
+      resource.released = true;
+      this.freeTextures(resource);
+    }
     this.resources.clear();
     this.runner.dispose();
     if (this.ownsGpu) void this.gpu.destroy();

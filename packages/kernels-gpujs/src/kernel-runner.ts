@@ -4,13 +4,29 @@ import {
   HeadlessGLKernel,
   type IKernelRunShortcut,
   Input,
+  type Texture,
   WebAssemblyKernel,
   WebGL2Kernel,
   WebGLKernel,
 } from 'gpu.js';
 
-/** An argument of a kernel call: a scalar, a flat 1D array, or a flat array read as `[z][y][x]`. */
-export type KernelArgument = number | Float32Array | { data: Float32Array; shape: number[] };
+/**
+ * A two-dimensional weight, `shape = [columns, rows]`, as kernels read it: a texture that stays on the GPU
+ * in the WebGL modes, or the flat array itself in the others.
+ */
+export type ResidentGrid = { data: Float32Array; shape: number[] } | { texture: Texture; shape: number[] };
+
+/** An argument of a kernel call: a scalar, a flat 1D array, a flat array read as `[z][y][x]`, or a texture. */
+export type KernelArgument = number | Float32Array | ResidentGrid;
+
+/** Modes whose kernels read textures, so weights can stay on the GPU between calls. */
+const TEXTURE_MODES = new Set(['webgl2', 'webgl', 'headlessgl']);
+
+/** Copies a `[rows][columns]` argument into the output texture of a pipeline kernel. */
+function copyGridKernel(this: { thread: { x: number; z: number } }, grid: number[][]): number {
+  // biome-ignore lint/suspicious/noExtraNonNullAssertion: one assertion per index level.
+  return grid[this.thread.z]![this.thread.x]!;
+}
 
 /** Compiled kernels kept at once; the least recently used one is destroyed beyond this. */
 const MAX_CACHED_KERNELS = 256;
@@ -25,8 +41,41 @@ const KERNEL_SETTINGS = { precision: 'single', tactic: 'precision' } as const;
  */
 export class KernelRunner {
   private readonly kernels = new Map<string, IKernelRunShortcut>();
+  /** Upload kernels by shape; never evicted, because gpu.js ties their textures to them. */
+  private readonly uploadKernels = new Map<string, IKernelRunShortcut>();
 
-  constructor(private readonly gpu: GPU) {}
+  constructor(
+    private readonly gpu: GPU,
+    private readonly mode: string,
+  ) {}
+
+  /**
+   * Uploads a weight `[rows][columns]` once. In the WebGL modes it becomes a texture that later kernels
+   * read without another upload; elsewhere the array is kept as it is.
+   */
+  upload(data: Float32Array, shape: [number, number]): ResidentGrid {
+    if (!TEXTURE_MODES.has(this.mode)) return { data, shape };
+    const output = [shape[0], 1, shape[1]];
+    const key = output.join('x');
+    let kernel = this.uploadKernels.get(key);
+    if (kernel === undefined) {
+      // immutable: every call returns a new texture instead of overwriting the previous one.
+      kernel = this.gpu.createKernel(copyGridKernel.toString(), {
+        ...KERNEL_SETTINGS,
+        output,
+        pipeline: true,
+        immutable: true,
+      });
+      this.uploadKernels.set(key, kernel);
+    }
+    const texture = kernel(new Input(data as unknown as number[], shape)) as unknown as Texture;
+    return { texture, shape };
+  }
+
+  /** Frees the texture of an uploaded weight, if it has one. */
+  free(grid: ResidentGrid): void {
+    if ('texture' in grid) grid.texture.delete();
+  }
 
   /**
    * Runs `source` once per element of `output` (`[x]`, `[x, y]` or `[x, y, z]`) and returns the result as
@@ -57,11 +106,11 @@ export class KernelRunner {
     }
     // Map order is insertion order, so re-inserting keeps the most recently used kernel last.
     this.kernels.set(key, kernel);
-    const values = args.map((arg) =>
-      typeof arg === 'number' || arg instanceof Float32Array
-        ? arg
-        : new Input(arg.data as unknown as number[], arg.shape as [number, number]),
-    );
+    const values = args.map((arg) => {
+      if (typeof arg === 'number' || arg instanceof Float32Array) return arg;
+      if ('texture' in arg) return arg.texture;
+      return new Input(arg.data as unknown as number[], arg.shape as [number, number]);
+    });
     return flatten(kernel(...values), output);
   }
 
@@ -71,7 +120,7 @@ export class KernelRunner {
    */
   engines(): string[] {
     const engines = new Set<string>();
-    for (const kernel of this.kernels.values()) {
+    for (const kernel of [...this.kernels.values(), ...this.uploadKernels.values()]) {
       engines.add(modeOfKernelClass(kernel.kernel.constructor));
     }
     return [...engines].sort();
@@ -81,6 +130,8 @@ export class KernelRunner {
   dispose(): void {
     for (const kernel of this.kernels.values()) kernel.destroy();
     this.kernels.clear();
+    for (const kernel of this.uploadKernels.values()) kernel.destroy();
+    this.uploadKernels.clear();
   }
 }
 
@@ -100,7 +151,7 @@ export function modeOfKernelClass(kernelClass: unknown): string {
 function describeArgument(arg: KernelArgument): string {
   if (typeof arg === 'number') return 'n';
   if (arg instanceof Float32Array) return String(arg.length);
-  return arg.shape.join('x');
+  return `${'texture' in arg ? 't' : 'a'}${arg.shape.join('x')}`;
 }
 
 /** Copies a gpu.js result (a typed array, or nested arrays of rows) into one flat array. */

@@ -24,7 +24,7 @@ export function runEmbed(
   out: GpuJsActivation,
 ): void {
   const result = runner.run('embed', embedKernel, [table.dim, tokens.length], {}, [
-    { data: table.data, shape: [table.dim, table.vocabSize] },
+    table.table,
     Float32Array.from(tokens),
   ]);
   out.data.set(result);

@@ -7,6 +7,7 @@ import type {
   WeightVector,
 } from '@minichat/runtime';
 import type { UnpackedExl2 } from './exl2-unpack.js';
+import type { ResidentGrid } from './kernel-runner.js';
 
 /** Fields every resource of this backend has: the backend that made it and whether it was released. */
 export abstract class OwnedResource {
@@ -45,7 +46,7 @@ export class GpuJsEmbedding extends OwnedResource implements EmbeddingTable {
     owner: symbol,
     readonly vocabSize: number,
     readonly dim: number,
-    readonly data: Float32Array,
+    readonly table: ResidentGrid,
   ) {
     super(owner);
   }
@@ -58,13 +59,13 @@ export class GpuJsDenseLinear extends OwnedResource implements LinearWeight {
     owner: symbol,
     readonly inFeatures: number,
     readonly outFeatures: number,
-    readonly weight: Float32Array,
+    readonly weight: ResidentGrid,
   ) {
     super(owner);
   }
 }
 
-/** An EXL2 layer with its codes unpacked into f32 texels. */
+/** An EXL2 layer with its codes unpacked into f32 texels; `codes` and `scales` as kernels read them. */
 export class GpuJsExl2Linear extends OwnedResource implements LinearWeight {
   readonly kind = 'exl2';
   constructor(
@@ -72,6 +73,8 @@ export class GpuJsExl2Linear extends OwnedResource implements LinearWeight {
     readonly inFeatures: number,
     readonly outFeatures: number,
     readonly unpacked: UnpackedExl2,
+    readonly codes: ResidentGrid,
+    readonly scales: ResidentGrid,
   ) {
     super(owner);
   }
