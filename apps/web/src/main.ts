@@ -32,6 +32,7 @@ engine.subscribe((event) => {
       return;
     case 'loaded':
       errorBox.hidden = true;
+      errorBox.textContent = '';
       loadPanel.showLoaded(`Loaded on ${event.description}, context ${event.contextLength} tokens.`);
       chatPanel.enable();
       return;

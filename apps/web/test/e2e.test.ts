@@ -24,6 +24,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const APP_DIRECTORY = join(import.meta.dirname, '..');
 const SCREENSHOT = join(APP_DIRECTORY, 'test-results', 'e2e-chat.png');
 const REPO = 'karpathy/stories260K-exl2';
+/** The same files, served with a connection that breaks off during the first weights download. */
+const CUT_REPO = 'karpathy/stories260K-exl2-cut';
+const CUT_AT_BYTES = 100_000;
 const PROMPT = 'Once upon a time';
 const CHINESE_MESSAGE = '你好，给我讲个故事';
 const REPLY_TOKENS = 40;
@@ -71,9 +74,9 @@ async function launch(webgpu: boolean): Promise<{ context: BrowserContext; profi
 }
 
 /** Fills the hub form with the mock hub and loads the model; waits until the composer is enabled. */
-async function loadFromHub(page: Page, origin: string): Promise<void> {
+async function loadFromHub(page: Page, origin: string, repo = REPO): Promise<void> {
   await page.fill('#hub-endpoint', origin);
-  await page.fill('#hub-repo', REPO);
+  await page.fill('#hub-repo', repo);
   await page.click('#load');
   await expect.poll(() => page.isEnabled('#prompt'), { timeout: 120_000 }).toBe(true);
 }
@@ -116,9 +119,15 @@ describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless 
       logLevel: 'silent',
       build: { outDir: appDirectory, emptyOutDir: true },
     });
-    server = await startTestServer(appDirectory, [
-      { repo: REPO, revision: 'main', files: await readDirectoryFiles(modelDirectory) },
-    ]);
+    const files = await readDirectoryFiles(modelDirectory);
+    server = await startTestServer(
+      appDirectory,
+      [
+        { repo: REPO, revision: 'main', files },
+        { repo: CUT_REPO, revision: 'main', files },
+      ],
+      { cutOnce: new Map([[`${CUT_REPO}/output.safetensors`, CUT_AT_BYTES]]) },
+    );
   });
 
   afterAll(async () => {
@@ -155,7 +164,7 @@ describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless 
       await loadFromHub(page, server.origin);
       expect(await page.textContent('#fit')).toMatch(/layers, hidden size 64, exl2 .* Fits: needs about/);
       expect(server.ranges.length).toBeGreaterThan(0);
-      expect(server.ranges.every((range) => range.startsWith('bytes='))).toBe(true);
+      expect(server.ranges.every(({ range }) => range.startsWith('bytes='))).toBe(true);
       expect(await page.textContent('#cache-usage')).toMatch(/Cache: [\d.]+ KiB in \d+ files/);
 
       // Greedy completion, compared with the CPU reference.
@@ -213,7 +222,7 @@ describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless 
       await loadFromHub(page, server.origin);
       const newRanges = server.ranges.slice(requestsBefore);
       expect(newRanges.length).toBeGreaterThan(0);
-      expect(newRanges.every((range) => range === 'bytes=0-0')).toBe(true);
+      expect(newRanges.every(({ range }) => range === 'bytes=0-0')).toBe(true);
 
       await page.click('#clear-cache');
       await expect.poll(() => page.textContent('#cache-usage')).toMatch(/^Cache: 0 B in 0 files/);
@@ -250,6 +259,39 @@ describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless 
         );
       }
       throw error;
+    } finally {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    }
+  });
+
+  test('resumes a broken download', { timeout: 300_000 }, async () => {
+    const { context, profile } = await launch(true);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.origin}/`);
+      await page.fill('#hub-endpoint', server.origin);
+      await page.fill('#hub-repo', CUT_REPO);
+      await page.click('#load');
+      await expect.poll(() => page.textContent('#error'), { timeout: 60_000 }).toMatch(/broke off after/);
+      expect(await page.textContent('#load-status')).toMatch(/^Load failed/);
+      const kept = Number(/broke off after (\d+) bytes/.exec((await page.textContent('#error')) ?? '')?.[1]);
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThanOrEqual(CUT_AT_BYTES);
+
+      // The second load asks only for the bytes after those already in the OPFS.
+      await loadFromHub(page, server.origin, CUT_REPO);
+      const weights = server.ranges.filter(({ file }) => file === `${CUT_REPO}/output.safetensors`);
+      const dataRanges = weights.map(({ range }) => range).filter((range) => range !== 'bytes=0-0');
+      expect(dataRanges).toHaveLength(2);
+      expect(dataRanges[0]).toMatch(/^bytes=0-/);
+      expect(dataRanges[1]).toMatch(new RegExp(`^bytes=${kept}-`));
+
+      // The resumed file is intact: the greedy reply still equals the CPU reference.
+      await chooseGreedyCompletion(page, REPLY_TOKENS);
+      await sendByKeyboard(page, PROMPT);
+      expect(await waitForReply(page, 120_000)).toBe('done');
+      expect(await lastReply(page).getAttribute('data-text')).toBe(expected);
     } finally {
       await context.close();
       await rm(profile, { recursive: true, force: true });

@@ -13,12 +13,18 @@ export interface HubRepo {
   files: Map<string, Uint8Array>;
 }
 
+/** Faults the server injects, to test how the app recovers. */
+export interface TestServerFaults {
+  /** Files (`owner/name/file`) whose first data request breaks the connection after this many body bytes. */
+  cutOnce?: Map<string, number>;
+}
+
 /** A running test server. */
 export interface TestServer {
   /** `http://127.0.0.1:<port>`, which serves both the app and the hub. */
   origin: string;
-  /** Every `Range` header received for a model file, in order. */
-  ranges: string[];
+  /** Every request for a model file (`owner/name/file`), in order, with its `Range` header or `none`. */
+  ranges: { file: string; range: string }[];
   /** Stops the server. */
   close(): Promise<void>;
 }
@@ -63,14 +69,37 @@ function sendFile(response: ServerResponse, content: Uint8Array, rangeHeader: st
   response.end(content.subarray(start, end + 1));
 }
 
+/** Milliseconds between the partial body and the reset of a cut response. */
+const CUT_PAUSE_MS = 500;
+
+/** Answers a `bytes=a-b` request with full headers but only `cut` body bytes, then resets the socket. */
+function sendCutBody(response: ServerResponse, content: Uint8Array, rangeHeader: string, cut: number): void {
+  const match = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader);
+  const start = Number(match?.[1] ?? 0);
+  const end = Math.min(Number(match?.[2] ?? content.byteLength - 1), content.byteLength - 1);
+  response.writeHead(206, {
+    'content-length': end - start + 1,
+    'content-range': `bytes ${start}-${end}/${content.byteLength}`,
+  });
+  // The pause lets the browser read the partial body before the reset, which would discard unread data.
+  response.write(content.subarray(start, start + cut), () => {
+    setTimeout(() => response.socket?.destroy(), CUT_PAUSE_MS);
+  });
+}
+
 /**
  * Starts an HTTP server on 127.0.0.1 that serves the built app from `appDirectory` and, like the
  * Hugging Face hub, `GET /api/models/{repo}/revision/{revision}` (a `siblings` listing) and
  * `GET /{repo}/resolve/{revision}/{file}` with `Range` support.
  */
-export async function startTestServer(appDirectory: string, repos: readonly HubRepo[]): Promise<TestServer> {
+export async function startTestServer(
+  appDirectory: string,
+  repos: readonly HubRepo[],
+  faults: TestServerFaults = {},
+): Promise<TestServer> {
   const app = await readStaticFiles(appDirectory);
-  const ranges: string[] = [];
+  const ranges: { file: string; range: string }[] = [];
+  const cuts = new Map(faults.cutOnce ?? []);
 
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
@@ -97,7 +126,15 @@ export async function startTestServer(appDirectory: string, repos: readonly HubR
         response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"EntryNotFound"}');
         return;
       }
-      ranges.push(request.headers.range ?? 'none');
+      const file = `${resolve[1]}/${resolve[3]}`;
+      const range = request.headers.range ?? 'none';
+      ranges.push({ file, range });
+      const cut = cuts.get(file);
+      if (cut !== undefined && range !== 'bytes=0-0') {
+        cuts.delete(file);
+        sendCutBody(response, content, range, cut);
+        return;
+      }
       sendFile(response, content, request.headers.range);
       return;
     }

@@ -98,6 +98,60 @@ async function writeMeta(folder: FileSystemDirectoryHandle, name: string, meta: 
 }
 
 /**
+ * Writes a range response to the file at `offset` as it arrives, so a connection that breaks off keeps
+ * every byte received and the next attempt resumes after them. Returns the bytes written, which equal
+ * `length` unless it throws.
+ */
+async function writeBody(
+  response: Response,
+  access: SyncAccessHandle,
+  offset: number,
+  length: number,
+  url: string,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  if (response.body === null) {
+    throw new RemoteModelError(`The response for ${url} has no body.`, url, response.status);
+  }
+  const reader = response.body.getReader();
+  let received = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (received + value.byteLength > length) {
+        throw new RemoteModelError(
+          `Range ${offset}-${offset + length - 1} of ${url} sent more than the ${length} bytes requested.`,
+          url,
+          response.status,
+        );
+      }
+      access.write(value, { at: offset + received });
+      received += value.byteLength;
+    }
+  } catch (cause) {
+    if (signal?.aborted || cause instanceof RemoteModelError) throw cause;
+    throw new RemoteModelError(
+      `Download of ${url} broke off after ${offset + received} bytes: ${String(cause)}. Load again to resume from there.`,
+      url,
+      response.status,
+      { cause },
+    );
+  } finally {
+    access.flush();
+    reader.releaseLock();
+  }
+  if (received !== length) {
+    throw new RemoteModelError(
+      `Range ${offset}-${offset + length - 1} of ${url} ended after ${received} of ${length} bytes. Load again to resume.`,
+      url,
+      response.status,
+    );
+  }
+  return received;
+}
+
+/**
  * Downloads one file into `folder` with `Range` requests, continuing after the bytes already on disk
  * when the sidecar shows the same URL and size. Needs a dedicated worker, where OPFS offers
  * synchronous access handles that write in place.
@@ -136,17 +190,8 @@ async function downloadFile(
     while (offset < size) {
       const end = Math.min(offset + DOWNLOAD_CHUNK_BYTES, size) - 1;
       const response = await rangeRequest(remote.url, offset, end, signal);
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      if (bytes.byteLength !== end - offset + 1) {
-        throw new RemoteModelError(
-          `Range ${offset}-${end} of ${remote.url} returned ${bytes.byteLength} bytes; expected ${end - offset + 1}.`,
-          remote.url,
-          206,
-        );
-      }
-      access.write(bytes, { at: offset });
-      access.flush();
-      offset += bytes.byteLength;
+      const received = await writeBody(response, access, offset, end - offset + 1, remote.url, signal);
+      offset += received;
       onProgress({ file: remote.name, loadedBytes: offset, totalBytes: size });
     }
   } finally {
