@@ -5,7 +5,7 @@ import { convertLlama2c } from '@minichat/exl2-format/node';
 import { createCpuBackend } from '@minichat/runtime/cpu';
 import { loadModelFromDirectory } from '@minichat/runtime/node';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import { build, defaultClientConditions } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readDirectoryFiles } from './read-directory.js';
 import { startTestServer, type TestServer } from './test-server.js';
@@ -118,6 +118,21 @@ describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless 
       root: APP_DIRECTORY,
       logLevel: 'silent',
       build: { outDir: appDirectory, emptyOutDir: true },
+    });
+    await build({
+      configFile: false,
+      logLevel: 'silent',
+      resolve: { conditions: ['minichat-source', ...defaultClientConditions] },
+      build: {
+        outDir: join(appDirectory, 'markdown-test'),
+        emptyOutDir: true,
+        minify: false,
+        lib: {
+          entry: join(import.meta.dirname, 'browser/markdown-cases.ts'),
+          formats: ['es'],
+          fileName: 'cases',
+        },
+      },
     });
     const files = await readDirectoryFiles(modelDirectory);
     server = await startTestServer(
@@ -292,6 +307,37 @@ describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless 
       await sendByKeyboard(page, PROMPT);
       expect(await waitForReply(page, 120_000)).toBe('done');
       expect(await lastReply(page).getAttribute('data-text')).toBe(expected);
+    } finally {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    }
+  });
+
+  test('sanitizes rendered Markdown', { timeout: 120_000 }, async () => {
+    const { context, profile } = await launch(false);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.origin}/`);
+      await page.addScriptTag({ url: '/markdown-test/cases.js', type: 'module' });
+      await page.waitForFunction(
+        () => (globalThis as { markdownResults?: unknown }).markdownResults !== undefined,
+      );
+      const results = (await page.evaluate(
+        () => (globalThis as { markdownResults?: unknown }).markdownResults,
+      )) as Record<string, string>;
+
+      expect(results.script).not.toMatch(/<script/i);
+      expect(results.script).toContain('before');
+      expect(results.eventHandler).not.toMatch(/onerror/i);
+      expect(results.javascriptLink).not.toMatch(/javascript:/i);
+      expect(results.form).not.toMatch(/<(form|input|button)/i);
+      expect(results.link).toContain('href="https://example.invalid/page"');
+      expect(results.link).toContain('rel="noopener noreferrer"');
+      expect(results.chinese).toBe('<p>你好，<strong>世界</strong>！这是<code>代码</code>。</p>\n');
+      expect(results.codeBlock).toContain('<code class="language-js">const ok = 1 &lt; 2;');
+      // Give an injected handler the chance to run before checking that none did.
+      await page.waitForTimeout(200);
+      expect(await page.evaluate(() => (globalThis as { injected?: unknown }).injected)).toBeUndefined();
     } finally {
       await context.close();
       await rm(profile, { recursive: true, force: true });
