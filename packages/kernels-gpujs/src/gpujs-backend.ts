@@ -173,7 +173,12 @@ class GpuJsBackendImpl implements GpuJsBackend {
     const { outFeatures } = data;
     const codes = this.runner.upload(unpacked.codes, [outFeatures, unpacked.paddedRows / 3]);
     const scales = this.runner.upload(unpacked.scales, [outFeatures, unpacked.scales.length / outFeatures]);
-    return this.track(new GpuJsExl2Linear(this.owner, data.inFeatures, outFeatures, unpacked, codes, scales));
+    const { inputIndex, zeroPoint, groupIndex, bias } = unpacked;
+    const rowArrays = { inputIndex, zeroPoint, groupIndex, bias };
+    const texelRows = unpacked.paddedRows / 3;
+    return this.track(
+      new GpuJsExl2Linear(this.owner, data.inFeatures, outFeatures, texelRows, rowArrays, codes, scales),
+    );
   }
 
   writeActivation(dst: Activation, data: Float32Array, rowOffset = 0): void {
@@ -239,16 +244,15 @@ class GpuJsBackendImpl implements GpuJsBackend {
         linear.weight,
       ]);
     } else {
-      const u = linear.unpacked;
-      const texelRows = u.paddedRows / 3;
+      const { texelRows, rowArrays } = linear;
       result = this.runner.run('exl2Matmul', exl2MatmulKernel, [outFeatures, rows], { texelRows }, [
         xGrid,
         linear.codes,
-        u.inputIndex,
-        u.zeroPoint,
-        u.groupIndex,
+        rowArrays.inputIndex,
+        rowArrays.zeroPoint,
+        rowArrays.groupIndex,
         linear.scales,
-        u.bias,
+        rowArrays.bias,
       ]);
     }
     target.data.set(result);

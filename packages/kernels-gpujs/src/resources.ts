@@ -65,14 +65,18 @@ export class GpuJsDenseLinear extends OwnedResource implements LinearWeight {
   }
 }
 
-/** An EXL2 layer with its codes unpacked into f32 texels; `codes` and `scales` as kernels read them. */
+/**
+ * An EXL2 layer with its codes unpacked into f32 texels (see `UnpackedExl2`). `codes` and `scales` are
+ * textures in the WebGL modes, so the host keeps only the per-row arrays.
+ */
 export class GpuJsExl2Linear extends OwnedResource implements LinearWeight {
   readonly kind = 'exl2';
   constructor(
     owner: symbol,
     readonly inFeatures: number,
     readonly outFeatures: number,
-    readonly unpacked: UnpackedExl2,
+    readonly texelRows: number,
+    readonly rowArrays: Pick<UnpackedExl2, 'inputIndex' | 'zeroPoint' | 'groupIndex' | 'bias'>,
     readonly codes: ResidentGrid,
     readonly scales: ResidentGrid,
   ) {
