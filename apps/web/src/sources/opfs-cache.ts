@@ -1,5 +1,6 @@
 import { filesFromList, type ModelFiles } from '@minichat/exl2-format';
-import { type RemoteFile, type RemoteModel, RemoteModelError } from './remote-files.js';
+import { RemoteModelError } from '../errors.js';
+import type { RemoteFile, RemoteModel } from './remote-files.js';
 
 /** Folder in the Origin Private File System that holds every cached model. */
 export const CACHE_FOLDER = 'minichat-models';

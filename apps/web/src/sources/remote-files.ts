@@ -1,4 +1,5 @@
 import { DEFAULT_URL_FILE_NAMES } from '@minichat/exl2-format';
+import { RemoteModelError } from '../errors.js';
 
 /** Largest hub listing read, in bytes. A model repository lists a few dozen files in a few KiB. */
 export const MAX_LISTING_BYTES = 4 * 1024 * 1024;
@@ -17,22 +18,6 @@ export interface RemoteModel {
   cacheKey: string;
   /** Files to download. */
   files: RemoteFile[];
-}
-
-/** A remote model could not be listed or a file could not be fetched. */
-export class RemoteModelError extends Error {
-  override readonly name = 'RemoteModelError';
-
-  constructor(
-    message: string,
-    /** The URL that failed. */
-    readonly url: string,
-    /** HTTP status, when a response arrived. */
-    readonly status: number | undefined,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }
 
 /** Files the runtime reads: config, weights (with a shard index) and tokenizer files. */

@@ -14,6 +14,7 @@ type DirectoryPicker = () => Promise<FileSystemDirectoryHandle>;
 /** Wires the device facts, the model source form, load progress and the cache controls. */
 export class LoadPanel {
   private readonly loadButton = byId('load', HTMLButtonElement);
+  private readonly cancelButton = byId('cancel-load', HTMLButtonElement);
   private readonly status = byId('load-status', HTMLLabelElement);
   private readonly progress = byId('load-progress', HTMLProgressElement);
   private readonly fit = byId('fit', HTMLParagraphElement);
@@ -53,6 +54,7 @@ export class LoadPanel {
     });
 
     this.loadButton.addEventListener('click', () => this.load());
+    this.cancelButton.addEventListener('click', () => engine.send({ type: 'cancel-load' }));
     byId('clear-cache', HTMLButtonElement).addEventListener('click', () =>
       engine.send({ type: 'cache-clear' }),
     );
@@ -103,7 +105,7 @@ export class LoadPanel {
       return;
     }
     const contextText = byId('context-length', HTMLInputElement).value.trim();
-    this.loadButton.disabled = true;
+    this.setLoading(true);
     this.fit.hidden = true;
     this.status.textContent = 'Opening the model…';
     this.progress.value = 0;
@@ -113,6 +115,11 @@ export class LoadPanel {
       contextLength: contextText === '' ? undefined : Number(contextText),
       backend: this.backendChoice(),
     });
+  }
+
+  private setLoading(loading: boolean): void {
+    this.loadButton.disabled = loading;
+    this.cancelButton.disabled = !loading;
   }
 
   /** Shows the probe result. */
@@ -149,7 +156,7 @@ export class LoadPanel {
     this.fit.textContent = [`${report.summary}.`, verdict, ...report.problems].join(' ');
     if (!report.fits) {
       this.status.textContent = 'The model does not fit this device; see the device section.';
-      this.loadButton.disabled = false;
+      this.setLoading(false);
     }
   }
 
@@ -163,13 +170,13 @@ export class LoadPanel {
   showLoaded(text: string): void {
     this.progress.value = 1;
     this.status.textContent = text;
-    this.loadButton.disabled = false;
+    this.setLoading(false);
   }
 
   /** Marks the load as failed. */
   showLoadFailed(message: string): void {
     this.status.textContent = `Load failed: ${message}`;
-    this.loadButton.disabled = false;
+    this.setLoading(false);
   }
 
   /** Shows the cache usage. */

@@ -9,6 +9,7 @@ import {
 import { createWebGpuBackend, type WebGpuBackend } from '@minichat/kernels-webgpu';
 import { type Backend, DEFAULT_PREFILL_CHUNK_SIZE } from '@minichat/runtime';
 import { createCpuBackend } from '@minichat/runtime/cpu';
+import { BackendUnavailableError } from '../errors.js';
 import type { DeviceReport, FitReport } from './protocol.js';
 
 /** Which backend the user asked for; `auto` takes WebGPU, then gpu.js on WebGL, then the CPU. */
@@ -77,7 +78,10 @@ export async function createBackend(probe: ProbedDevice, preference: BackendPref
   const kind = preference === 'auto' ? probe.report.backend : preference;
   if (kind === 'webgpu') {
     if (probe.adapter === undefined) {
-      throw new Error(`WebGPU is not available: ${probe.report.fallbackReason} Choose gpu.js or CPU.`);
+      throw new BackendUnavailableError(
+        `WebGPU is not available: ${probe.report.fallbackReason} Choose gpu.js or CPU as the backend.`,
+        'webgpu',
+      );
     }
     return createWebGpuBackend({ adapter: probe.adapter });
   }

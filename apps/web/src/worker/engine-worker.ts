@@ -5,6 +5,7 @@
 import { builtinTemplate, type ChatTemplate, templateFromTokenizerConfig } from '@minichat/chat-template';
 import { filesFromList, type ModelFiles, openModel } from '@minichat/exl2-format';
 import { type ChatSession, type GenerationEvent, loadModel, type Model } from '@minichat/runtime';
+import { EngineStateError } from '../errors.js';
 import { directoryFiles } from '../sources/local-files.js';
 import { cachedModelFiles, cacheUsage, clearCache } from '../sources/opfs-cache.js';
 import { listHubModel, probeUrlModel } from '../sources/remote-files.js';
@@ -27,6 +28,7 @@ interface LoadedModel {
 let probed: Promise<ProbedDevice> | undefined;
 let loaded: LoadedModel | undefined;
 let running: AbortController | undefined;
+let loading: AbortController | undefined;
 
 function post(event: WorkerEvent): void {
   scope.postMessage(event);
@@ -67,12 +69,18 @@ function pickTemplate(tokenizerConfig: string | undefined): ChatTemplate {
 
 async function load(request: Extract<WorkerRequest, { type: 'load' }>): Promise<void> {
   const { source, contextLength } = request;
+  if (running !== undefined) {
+    throw new EngineStateError('A reply is streaming; stop it before loading another model.', 'generating');
+  }
   loaded?.model.dispose();
   loaded = undefined;
+  loading?.abort();
   const controller = new AbortController();
+  loading = controller;
+  const { signal } = controller;
   const device = await probe();
-  const files = await openFiles(source, controller.signal);
-  const reader = await openModel(files);
+  const files = await openFiles(source, signal);
+  const reader = await openModel(files, { signal });
   try {
     const context = Math.min(
       contextLength ?? reader.config.maxPositionEmbeddings,
@@ -90,6 +98,7 @@ async function load(request: Extract<WorkerRequest, { type: 'load' }>): Promise<
       source: reader,
       backend,
       contextLength: context,
+      signal,
       onProgress: (progress) => post({ type: 'load-progress', ...progress }),
     });
     loaded = {
@@ -106,6 +115,7 @@ async function load(request: Extract<WorkerRequest, { type: 'load' }>): Promise<
     });
   } finally {
     await reader.close();
+    if (loading === controller) loading = undefined;
   }
 }
 
@@ -123,7 +133,9 @@ function chatFor(state: LoadedModel, systemPrompt: string): ChatSession {
 }
 
 async function generate(request: Extract<WorkerRequest, { type: 'generate' }>): Promise<void> {
-  if (loaded === undefined) throw new Error('No model is loaded; load one before sending a message.');
+  if (loaded === undefined) {
+    throw new EngineStateError('No model is loaded; load one before sending a message.', 'no-model');
+  }
   const controller = new AbortController();
   running = controller;
   const options = { sampling: request.sampling, maxTokens: request.maxTokens, signal: controller.signal };
@@ -185,6 +197,9 @@ async function handle(request: WorkerRequest): Promise<void> {
       return;
     case 'stop':
       running?.abort();
+      return;
+    case 'cancel-load':
+      loading?.abort();
       return;
     case 'new-chat':
       running?.abort();

@@ -51,6 +51,7 @@ export type WorkerRequest =
       maxTokens: number;
     }
   | { type: 'stop' }
+  | { type: 'cancel-load' }
   | { type: 'new-chat' }
   | { type: 'cache-usage' }
   | { type: 'cache-clear' };
