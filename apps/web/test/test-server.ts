@@ -72,7 +72,7 @@ function sendFile(response: ServerResponse, content: Uint8Array, rangeHeader: st
 /** Milliseconds between the partial body and the reset of a cut response. */
 const CUT_PAUSE_MS = 500;
 
-/** Answers a `bytes=a-b` request with full headers but only `cut` body bytes, then resets the socket. */
+/** Responds to a `bytes=a-b` request with full headers but only `cut` body bytes, then resets the socket. */
 function sendCutBody(response: ServerResponse, content: Uint8Array, rangeHeader: string, cut: number): void {
   const match = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader);
   const start = Number(match?.[1] ?? 0);

@@ -8,7 +8,7 @@ export const MAX_LISTING_BYTES = 4 * 1024 * 1024;
 export interface RemoteFile {
   /** Plain file name, as the model reader looks it up. */
   name: string;
-  /** Absolute URL that answers `Range` requests. */
+  /** Absolute URL that serves `Range` requests. */
   url: string;
 }
 
@@ -62,30 +62,17 @@ async function fetchOrThrow(
   }
 }
 
-/**
- * Lists a hub repository with `GET {endpoint}/api/models/{repo}/revision/{revision}` and keeps the files
- * the runtime reads. Files in sub-folders are skipped, because the model reader looks up plain names.
- */
-export async function listHubModel(
-  endpoint: string,
-  repo: string,
-  revision: string,
-  signal?: AbortSignal,
-): Promise<RemoteModel> {
-  if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) {
-    throw new RemoteModelError(
-      `Invalid repo id '${repo}': expected owner/name, such as TheBloke/model.`,
-      repo,
-      undefined,
-    );
-  }
-  const base = endpoint.replace(/\/+$/, '');
-  const url = `${base}/api/models/${repo}/revision/${encodeURIComponent(revision)}`;
+/** Fetches a hub listing and returns its `siblings` array, bounded by {@link MAX_LISTING_BYTES}. */
+async function fetchSiblings(
+  url: string,
+  label: string,
+  signal: AbortSignal | undefined,
+): Promise<unknown[]> {
   const response = await fetchOrThrow(url, {}, signal);
   if (!response.ok) {
     await response.body?.cancel();
     throw new RemoteModelError(
-      `Listing ${repo}@${revision} failed: GET ${url} returned HTTP ${response.status}. Check the repo id, the revision and the hub URL.`,
+      `Listing ${label} failed: GET ${url} returned HTTP ${response.status}. Check the repo id, the revision and the hub URL.`,
       url,
       response.status,
     );
@@ -115,11 +102,35 @@ export async function listHubModel(
   }
   if (!Array.isArray(siblings)) {
     throw new RemoteModelError(
-      `The listing at ${url} has no siblings array; is ${base} a Hugging Face hub?`,
+      `The listing at ${url} has no siblings array; is the hub URL right?`,
       url,
       200,
     );
   }
+  return siblings;
+}
+
+/**
+ * Lists a hub repository with `GET {endpoint}/api/models/{repo}/revision/{revision}` and keeps the files
+ * the runtime reads. Files in sub-folders are skipped, because the model reader looks up plain names.
+ */
+export async function listHubModel(
+  endpoint: string,
+  repo: string,
+  revision: string,
+  signal?: AbortSignal,
+): Promise<RemoteModel> {
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) {
+    throw new RemoteModelError(
+      `Invalid repo id '${repo}': expected owner/name, such as TheBloke/model.`,
+      repo,
+      undefined,
+    );
+  }
+  const base = endpoint.replace(/\/+$/, '');
+  const url = `${base}/api/models/${repo}/revision/${encodeURIComponent(revision)}`;
+  const siblings = await fetchSiblings(url, `${repo}@${revision}`, signal);
+
   const names = siblings
     .map((entry) => (entry as { rfilename?: unknown }).rfilename)
     .filter((name): name is string => typeof name === 'string' && !name.includes('/') && isModelFile(name));

@@ -12,12 +12,12 @@ import { createCpuBackend } from '@minichat/runtime/cpu';
 import { BackendUnavailableError } from '../errors.js';
 import type { DeviceReport, FitReport } from './protocol.js';
 
-/** Which backend the user asked for; `auto` takes WebGPU, then gpu.js on WebGL, then the CPU. */
+/** Backend requested by the user; `auto` takes WebGPU, then gpu.js on WebGL, then the CPU. */
 export type BackendPreference = 'auto' | 'webgpu' | 'gpujs' | 'cpu';
 
 /** The adapter found by {@link probeDevice}, kept so the backend is created on the same one. */
 export interface ProbedDevice {
-  /** What the page shows. */
+  /** Facts shown on the page. */
   report: DeviceReport;
   /** The WebGPU adapter, when there is one. */
   adapter: GPUAdapter | undefined;
@@ -109,6 +109,7 @@ export function checkFit(reader: ModelReader, backend: Backend, contextLength: n
     `${config.numHiddenLayers} layers, hidden size ${config.hiddenSize}, ${summary.format} at ` +
     `${summary.bitsPerWeight.toFixed(2)} bits per weight, context ${contextLength}`;
   const kvDim = config.numKeyValueHeads * config.headDim;
+
   if (backend.name === 'webgpu') {
     const report = (backend as WebGpuBackend).checkModelFits({
       hiddenSize: config.hiddenSize,
@@ -130,10 +131,11 @@ export function checkFit(reader: ModelReader, backend: Backend, contextLength: n
   // Estimate: the weights at their file size plus a key/value cache of 4 bytes per element.
   const cacheBytes = 2 * config.numHiddenLayers * contextLength * kvDim * 4;
   const totalBytes = summary.tensorBytes + cacheBytes;
+
   const problems: string[] = [];
   const mode = (backend as Partial<GpuJsBackend>).mode;
   if (mode === 'webgl') {
-    // WebGL 1 shaders address texels in f32, so one kernel argument holds at most 2^24 elements.
+    // WebGL 1 shaders address texels in f32, so one kernel argument contains at most 2^24 elements.
     const largest = Math.max(
       config.vocabSize * config.hiddenSize,
       config.intermediateSize * config.hiddenSize,

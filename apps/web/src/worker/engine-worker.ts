@@ -67,6 +67,10 @@ function pickTemplate(tokenizerConfig: string | undefined): ChatTemplate {
   return builtinTemplate('minichat');
 }
 
+/**
+ * Opens the model, checks that it fits the chosen backend and uploads it. A model that does not fit is
+ * reported and not uploaded. A failed or cancelled upload releases the backend.
+ */
 async function load(request: Extract<WorkerRequest, { type: 'load' }>): Promise<void> {
   const { source, contextLength } = request;
   if (running !== undefined) {
@@ -78,43 +82,53 @@ async function load(request: Extract<WorkerRequest, { type: 'load' }>): Promise<
   const controller = new AbortController();
   loading = controller;
   const { signal } = controller;
-  const device = await probe();
-  const files = await openFiles(source, signal);
-  const reader = await openModel(files, { signal });
+
   try {
-    const context = Math.min(
-      contextLength ?? reader.config.maxPositionEmbeddings,
-      reader.config.maxPositionEmbeddings,
-    );
-    const backend = await createBackend(device, request.backend);
-    const fit = checkFit(reader, backend, context);
-    post({ type: 'fit', report: fit });
-    if (!fit.fits) {
-      backend.dispose();
-      return;
+    const device = await probe();
+    const files = await openFiles(source, signal);
+    const reader = await openModel(files, { signal });
+    try {
+      const { maxPositionEmbeddings } = reader.config;
+      const context = Math.min(contextLength ?? maxPositionEmbeddings, maxPositionEmbeddings);
+      const backend = await createBackend(device, request.backend);
+      const fit = checkFit(reader, backend, context);
+      post({ type: 'fit', report: fit });
+      if (!fit.fits) {
+        backend.dispose();
+        return;
+      }
+
+      const tokenizerFiles = await reader.readTokenizerFiles(signal);
+      let model: Model;
+      try {
+        model = await loadModel({
+          source: reader,
+          backend,
+          contextLength: context,
+          signal,
+          onProgress: (progress) => post({ type: 'load-progress', ...progress }),
+        });
+      } catch (error) {
+        backend.dispose();
+        throw error;
+      }
+
+      loaded = {
+        model,
+        template: pickTemplate(tokenizerFiles.tokenizerConfig),
+        chat: undefined,
+        systemPrompt: '',
+      };
+      post({
+        type: 'loaded',
+        backend: backend.name,
+        description: backend.info.description,
+        contextLength: model.contextLength,
+      });
+    } finally {
+      await reader.close();
     }
-    const tokenizerFiles = await reader.readTokenizerFiles();
-    const model = await loadModel({
-      source: reader,
-      backend,
-      contextLength: context,
-      signal,
-      onProgress: (progress) => post({ type: 'load-progress', ...progress }),
-    });
-    loaded = {
-      model,
-      template: pickTemplate(tokenizerFiles.tokenizerConfig),
-      chat: undefined,
-      systemPrompt: '',
-    };
-    post({
-      type: 'loaded',
-      backend: backend.name,
-      description: backend.info.description,
-      contextLength: model.contextLength,
-    });
   } finally {
-    await reader.close();
     if (loading === controller) loading = undefined;
   }
 }

@@ -1,6 +1,6 @@
 import type { SamplingOptions } from '@minichat/runtime';
 
-/** Where the model files come from. */
+/** Source of the model files. */
 export type ModelSourceRequest =
   | {
       /** A Hugging Face repository, listed through the hub API and cached in the OPFS. */
@@ -60,7 +60,7 @@ export type WorkerRequest =
 export interface DeviceReport {
   /** Backend the engine uses when the user leaves the choice on automatic. */
   backend: 'webgpu' | 'gpujs' | 'cpu';
-  /** Why the preferred backend is not used, when it is not. */
+  /** Reason the preferred backend (WebGPU) is not used; undefined when it is. */
   fallbackReason: string | undefined;
   /** Adapter vendor, architecture and description, when WebGPU is present. */
   adapter: string | undefined;
