@@ -93,13 +93,14 @@ async function chooseGreedyCompletion(page: Page, maxTokens: number): Promise<vo
 
 describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless Chromium', () => {
   let workDirectory: string;
+  let modelDirectory: string;
   let server: TestServer;
   let expected: string;
   let expectedLong: string;
 
   beforeAll(async () => {
     workDirectory = await mkdtemp(join(tmpdir(), 'minichat-web-e2e-'));
-    const modelDirectory = join(workDirectory, 'model');
+    modelDirectory = join(workDirectory, 'model');
     const fixtures = join(process.env.MINICHAT_FIXTURES ?? '/work/shared/fixtures', 'llama2c');
     await convertLlama2c({
       checkpoint: join(fixtures, 'stories260K.bin'),
@@ -340,6 +341,33 @@ describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless 
       // Give an injected handler the chance to run before checking that none did.
       await page.waitForTimeout(200);
       expect(await page.evaluate(() => (globalThis as { injected?: unknown }).injected)).toBeUndefined();
+    } finally {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    }
+  });
+
+  test('loads a local folder', { timeout: 300_000 }, async () => {
+    const { context, profile } = await launch(true);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.origin}/`);
+      await page.check('input[name="source-kind"][value="local"]');
+      await page.setInputFiles('#pick-files', modelDirectory);
+      await expect.poll(() => page.textContent('#picked')).toMatch(/^\d+ files selected$/);
+      const requestsBefore = server.ranges.length;
+      await page.click('#load');
+      await expect.poll(() => page.isEnabled('#prompt'), { timeout: 120_000 }).toBe(true);
+      expect(server.ranges.length).toBe(requestsBefore);
+
+      await chooseGreedyCompletion(page, REPLY_TOKENS);
+      await sendByKeyboard(page, PROMPT);
+      expect(await waitForReply(page, 120_000)).toBe('done');
+      expect(await lastReply(page).getAttribute('data-text')).toBe(expected);
+
+      // New chat clears the conversation.
+      await page.click('#new-chat');
+      expect(await page.locator('.message').count()).toBe(0);
     } finally {
       await context.close();
       await rm(profile, { recursive: true, force: true });
