@@ -1,6 +1,12 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  encodeSafetensorsHeader,
+  type LlamaShape,
+  llamaConfigJson,
+  llamaTensorShapes,
+} from '@minichat/exl2-format';
 import { convertLlama2c } from '@minichat/exl2-format/node';
 import { createCpuBackend } from '@minichat/runtime/cpu';
 import { loadModelFromDirectory } from '@minichat/runtime/node';
@@ -32,6 +38,40 @@ const CHINESE_MESSAGE = '你好，给我讲个故事';
 const REPLY_TOKENS = 40;
 /** Long enough that the stop button lands mid-reply; stories260K has a 512-token context. */
 const LONG_REPLY_TOKENS = 400;
+
+/**
+ * A model whose key/value cache for one layer (262,144 positions × 4096 features × 2 bytes = 2 GiB)
+ * exceeds SwiftShader's 1 GiB buffer limit.
+ */
+const OVERSIZED_SHAPE: LlamaShape = {
+  hiddenSize: 4096,
+  intermediateSize: 4096,
+  numHiddenLayers: 1,
+  numAttentionHeads: 32,
+  numKeyValueHeads: 32,
+  vocabSize: 512,
+  maxPositionEmbeddings: 262_144,
+  tieWordEmbeddings: true,
+};
+
+/**
+ * Writes the oversized model as config, tokenizer and an fp16 safetensors file whose tensor data is a
+ * sparse hole, so the fit check can read the shapes without 200 MB on disk.
+ */
+async function writeOversizedModel(directory: string, tokenizerDirectory: string): Promise<void> {
+  await mkdir(directory, { recursive: true });
+  await writeFile(join(directory, 'config.json'), JSON.stringify(llamaConfigJson(OVERSIZED_SHAPE)));
+  await copyFile(join(tokenizerDirectory, 'tokenizer.model'), join(directory, 'tokenizer.model'));
+  const tensors = llamaTensorShapes(OVERSIZED_SHAPE).map(({ name, shape }) => ({
+    name,
+    shape,
+    dtype: 'F16' as const,
+  }));
+  const header = encodeSafetensorsHeader(tensors);
+  const weights = join(directory, 'model.safetensors');
+  await writeFile(weights, header.bytes);
+  await truncate(weights, header.bytes.byteLength + header.dataLength);
+}
 
 /** Greedy completion of `prompt` by the CPU reference backend in Node. */
 async function cpuReference(modelDirectory: string, prompt: string, maxTokens: number): Promise<string> {
@@ -368,6 +408,29 @@ describe.skipIf(process.env.MINICHAT_SKIP_BROWSER === '1')('web app in headless 
       // New chat clears the conversation.
       await page.click('#new-chat');
       expect(await page.locator('.message').count()).toBe(0);
+    } finally {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    }
+  });
+
+  test('explains a model that does not fit', { timeout: 120_000 }, async () => {
+    const oversized = join(workDirectory, 'oversized');
+    await writeOversizedModel(oversized, modelDirectory);
+    const { context, profile } = await launch(true);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.origin}/`);
+      await page.check('input[name="source-kind"][value="local"]');
+      await page.setInputFiles('#pick-files', oversized);
+      await page.click('#load');
+      await expect.poll(() => page.textContent('#fit'), { timeout: 60_000 }).toMatch(/Does not fit/);
+      const fit = (await page.textContent('#fit')) ?? '';
+      expect(fit).toMatch(/one layer of the key\/value cache needs 2(\.0+)? GiB/);
+      expect(fit).toMatch(/shorter context/);
+      expect(await page.textContent('#load-status')).toMatch(/does not fit this device/);
+      expect(await page.isEnabled('#prompt')).toBe(false);
+      expect(await page.isEnabled('#load')).toBe(true);
     } finally {
       await context.close();
       await rm(profile, { recursive: true, force: true });
