@@ -62,6 +62,7 @@ const results: BenchResults = {
   machine: describeMachine(),
   runners: {},
   goals: [],
+  warnings: [],
   suiteErrors: [],
 };
 
@@ -203,6 +204,14 @@ if (options.suites.includes('exl2')) {
 }
 
 results.machine.loadAverageAtEnd = loadavg()[0]!;
+const busiest = Math.max(results.machine.loadAverageAtStart, results.machine.loadAverageAtEnd);
+if (busiest > results.machine.logicalCores) {
+  results.warnings.push(
+    `The 1-minute load average reached ${busiest.toFixed(1)} on ${results.machine.logicalCores} logical cores, ` +
+      'so other processes competed for the CPU. llama.cpp suffers most when it has as many threads as there are ' +
+      'busy cores, because its threads busy-wait for each other; compare with a run at --threads 1.',
+  );
+}
 results.finishedAt = new Date().toISOString();
 await mkdir(options.outDir, { recursive: true });
 const stem = join(

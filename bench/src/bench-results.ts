@@ -64,6 +64,8 @@ export interface BenchResults {
   tokenizer?: TokenizerResult;
   /** EXL2 decode speed. */
   exl2Decode?: Exl2Result;
+  /** Conditions that make the figures less trustworthy, such as a busy machine. */
+  warnings: string[];
   /** Suites that failed before producing a result, with their errors. */
   suiteErrors: { suite: string; error: string }[];
 }

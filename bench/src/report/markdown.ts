@@ -71,6 +71,7 @@ export function renderMarkdown(results: BenchResults): string {
       '',
     );
   }
+  for (const warning of results.warnings) lines.push(`**Warning:** ${warning}`, '');
   lines.push('| goal | target | runner | median | met |', '|---|---|---|---|---|');
   for (const goal of results.goals) {
     let met = 'not measured';
