@@ -96,10 +96,6 @@ function describeAdapter(info: GPUAdapterInfo): string {
   return parts.length > 0 ? parts.join(' ') : 'unnamed adapter';
 }
 
-function formatMiB(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-}
-
 /** Estimates the memory `reader`'s model needs on `backend` and whether the device limits allow it. */
 export function checkFit(reader: ModelReader, backend: Backend, contextLength: number): FitReport {
   const { config } = reader;
@@ -154,7 +150,7 @@ export function checkFit(reader: ModelReader, backend: Backend, contextLength: n
       problems.length > 0
         ? problems
         : [
-            `${backend.info.description} has no device-limit check; it needs about ${formatMiB(totalBytes)} of memory.`,
+            `${backend.info.description} is not checked against device limits, so the size is only an estimate of memory.`,
           ],
     summary: summaryText,
   };
