@@ -43,6 +43,7 @@ export async function measureLlamaCpp(spec: RunSpec): Promise<RunMeasurement> {
         decodeTokensPerSecond: spec.decodeTokens / ((end - firstTokenTime) / 1000),
         tokens,
         peakRssBytes: process.resourceUsage().maxRSS * 1024,
+        onGpu: false,
       };
     } finally {
       await context.dispose();

@@ -27,6 +27,13 @@ async function createBackend(spec: RunSpec): Promise<Backend> {
   }
 }
 
+/** Tells whether a backend's kernels run on a GPU rather than on a CPU emulation of one. */
+function runsOnGpu(spec: RunSpec, backend: Backend): boolean {
+  if (spec.runner === 'webgpu') return !/swiftshader/i.test(backend.info.description);
+  if (spec.runner === 'gpujs') return /^gpujs-(webgl2|webgl|headlessgl)$/.test(backend.name);
+  return false;
+}
+
 /**
  * Measures one of our backends: creates it, loads the EXL2 model, then generates greedily from the
  * prompt for `1 + decodeTokens` tokens without stopping at end-of-sequence.
@@ -61,6 +68,7 @@ export async function measureOurs(spec: RunSpec): Promise<RunMeasurement> {
           decodeTokensPerSecond: usage.tokensPerSecond,
           tokens: event.tokens,
           peakRssBytes: process.resourceUsage().maxRSS * 1024,
+          onGpu: runsOnGpu(spec, backend),
         };
       }
       throw new BenchError('Generation produced no finish event.');

@@ -40,6 +40,11 @@ export interface RunMeasurement {
   tokens: number[];
   /** Peak resident set size of the child process, in bytes. */
   peakRssBytes: number;
+  /**
+   * Whether the kernels ran on a GPU: false for the CPU runners, for WebGPU on SwiftShader and for
+   * gpu.js in its WebAssembly or JavaScript mode. Only GPU runs count toward the GPU goal.
+   */
+  onGpu: boolean;
 }
 
 /** Returns the reason a runner is skipped by default, or undefined when it runs. */
