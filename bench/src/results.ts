@@ -192,7 +192,7 @@ export function evaluateGoals(runners: Partial<Record<RunnerName, RunnerResult>>
     goal(
       'GPU decode ÷ bandwidth ceiling',
       '≥ 0.40',
-      // A GPU backend running on a CPU emulation (SwiftShader, gpu.js without WebGL) says nothing here.
+      // A GPU backend on a CPU emulation (SwiftShader, gpu.js without WebGL) does not measure a GPU, so it is left out.
       best(runners, GPU_RUNNERS, (r) => (r.onGpu ? r.decodePerCeiling : undefined)),
       (v) => v >= 0.4,
     ),
