@@ -138,6 +138,9 @@ describe('inspect on converted stories260K', () => {
 
 describe('generate on converted stories260K', () => {
   const greedy = ['--raw', '--prompt', '', '--temperature', '0', '--max-tokens', '200'];
+  // SwiftShader and headless-gl emulate the GPU on the CPU, so these runs take minutes when CI
+  // runs other suites on the same two cores.
+  const emulatedGpuTimeoutMs = 300_000;
 
   test('prints the expected text on the CPU backend', async () => {
     const run = await runCliProcess(['generate', '--model', f32Directory, ...greedy, '--backend', 'cpu']);
@@ -146,13 +149,24 @@ describe('generate on converted stories260K', () => {
     expect(run.stdoutBytes.equals(Buffer.from(expected.text, 'utf8'))).toBe(true);
   });
 
-  test('prints the expected text on the WebGPU backend', async () => {
-    const run = await runCliProcess(['generate', '--model', f32Directory, ...greedy, '--backend', 'webgpu']);
+  test(
+    'prints the expected text on the WebGPU backend',
+    async () => {
+      const run = await runCliProcess([
+        'generate',
+        '--model',
+        f32Directory,
+        ...greedy,
+        '--backend',
+        'webgpu',
+      ]);
 
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toBe(expected.text);
-    expect(run.stdoutBytes.equals(Buffer.from(expected.text, 'utf8'))).toBe(true);
-  });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toBe(expected.text);
+      expect(run.stdoutBytes.equals(Buffer.from(expected.text, 'utf8'))).toBe(true);
+    },
+    emulatedGpuTimeoutMs,
+  );
 
   test('prints the expected text on the wasm backend', async () => {
     // The wasm backend loads its kernels from packages/kernels-wasm/dist, which `pnpm build` creates.
@@ -162,12 +176,16 @@ describe('generate on converted stories260K', () => {
     expect(run.stdout).toBe(expected.text);
   });
 
-  test('prints the expected text on the gpujs backend', async () => {
-    const run = await runCliProcess(['generate', '--model', f32Directory, ...greedy, '--backend', 'gpujs']);
+  test(
+    'prints the expected text on the gpujs backend',
+    async () => {
+      const run = await runCliProcess(['generate', '--model', f32Directory, ...greedy, '--backend', 'gpujs']);
 
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toBe(expected.text);
-  });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toBe(expected.text);
+    },
+    emulatedGpuTimeoutMs,
+  );
 
   test('--json reports ids and usage', async () => {
     const run = await runCliProcess([
