@@ -6,6 +6,9 @@ import {
   type BackendInfo,
   type BackendResource,
   BackendUsageError,
+  checkEqual,
+  checkInteger,
+  checkPositive,
   type DeviceSamplingParams,
   type EmbeddingData,
   type EmbeddingTable,
@@ -14,6 +17,7 @@ import {
   type LinearWeight,
   type LinearWeightData,
   type RopeParams,
+  validateLinearData,
   type WeightVector,
 } from '@minichat/runtime';
 import { GPU } from 'gpu.js';
@@ -39,7 +43,6 @@ import {
   type OwnedResource,
 } from './resources.js';
 import { sampleLogits } from './sample.js';
-import { checkEqual, checkInteger, checkPositive, validateLinearData } from './validate.js';
 
 /**
  * Maximum number of elements of one kernel argument in the `webgl` mode. gpu.js computes texel addresses with

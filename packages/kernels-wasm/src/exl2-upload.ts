@@ -1,4 +1,4 @@
-import { BackendUsageError, type Exl2WeightData } from '@minichat/runtime';
+import { checkInteger, type Exl2WeightData, validateLinearData } from '@minichat/runtime';
 import { floatFromHalf } from './half.js';
 import type { KernelContext } from './kernel-context.js';
 import {
@@ -10,10 +10,7 @@ import {
   TILE_COLS,
 } from './kernel-ops.js';
 import { type Allocation, WasmExl2Linear } from './resources.js';
-import { checkEqual, checkInteger } from './validate.js';
 
-/** Bit widths EXL2 groups use. */
-const EXL2_BITS: readonly number[] = [2, 3, 4, 5, 6, 8];
 /** The EXL2 format stores permutation entries as unsigned 16-bit values, so K is at most 65536. */
 const MAX_EXL2_IN_FEATURES = 65536;
 /** Output columns are bounded so a tile offset (tiles * tile bytes) stays within 32-bit arithmetic. */
@@ -21,77 +18,9 @@ const MAX_EXL2_OUT_FEATURES = 1 << 22;
 
 /** Checks the packed arrays against the layer's shape before any index into them is computed. */
 export function validateExl2(data: Exl2WeightData): void {
-  const op = 'uploadLinear';
-  const { name, inFeatures, outFeatures, paddedOutFeatures, groups } = data;
-  checkInteger(op, `${name}.inFeatures`, inFeatures, 1, MAX_EXL2_IN_FEATURES);
-  checkInteger(op, `${name}.outFeatures`, outFeatures, 1, MAX_EXL2_OUT_FEATURES);
-  checkEqual(
-    op,
-    `${name}.paddedOutFeatures`,
-    paddedOutFeatures,
-    Math.ceil(outFeatures / 32) * 32,
-    'N rounded up to 32',
-  );
-  checkInteger(op, `${name}.groups.length`, groups.length, 1, inFeatures);
-  checkEqual(op, `${name}.qScaleMax.length`, data.qScaleMax.length, groups.length, 'one per group');
-  checkEqual(
-    op,
-    `${name}.qScale.length`,
-    data.qScale.length,
-    (groups.length * paddedOutFeatures) / 8,
-    'G * Np / 8',
-  );
-  checkEqual(op, `${name}.perm.length`, data.perm.length, inFeatures, 'inFeatures');
-  if (data.bias !== undefined) {
-    checkEqual(op, `${name}.bias.length`, data.bias.length, paddedOutFeatures, 'paddedOutFeatures');
-  }
-
-  let rowStart = 0;
-  let qRowStart = 0;
-  for (let g = 0; g < groups.length; g++) {
-    const group = groups[g]!;
-    if (!EXL2_BITS.includes(group.bits)) {
-      throw new BackendUsageError(
-        op,
-        `${name}.groups[${g}].bits`,
-        group.bits,
-        'expected one of 2, 3, 4, 5, 6, 8',
-      );
-    }
-    checkEqual(
-      op,
-      `${name}.groups[${g}].rowStart`,
-      group.rowStart,
-      rowStart,
-      'the end of the previous group',
-    );
-    checkEqual(
-      op,
-      `${name}.groups[${g}].qRowStart`,
-      group.qRowStart,
-      qRowStart,
-      'the end of the previous group',
-    );
-    checkInteger(op, `${name}.groups[${g}].rows`, group.rows, 1, inFeatures - rowStart);
-    rowStart += group.rows;
-    qRowStart += Math.ceil((group.rows * group.bits) / 32);
-  }
-  checkEqual(op, `${name}.groups rows`, rowStart, inFeatures, 'the sum of group rows must be inFeatures');
-  checkEqual(op, `${name}.qWeight.length`, data.qWeight.length, qRowStart * paddedOutFeatures, 'QR * Np');
-
-  const seen = new Uint8Array(inFeatures);
-  for (let k = 0; k < inFeatures; k++) {
-    const feature = data.perm[k]!;
-    if (feature >= inFeatures || seen[feature] === 1) {
-      throw new BackendUsageError(
-        op,
-        `${name}.perm[${k}]`,
-        feature,
-        'expected a permutation of 0..inFeatures-1',
-      );
-    }
-    seen[feature] = 1;
-  }
+  checkInteger('uploadLinear', `${data.name}.inFeatures`, data.inFeatures, 1, MAX_EXL2_IN_FEATURES);
+  checkInteger('uploadLinear', `${data.name}.outFeatures`, data.outFeatures, 1, MAX_EXL2_OUT_FEATURES);
+  validateLinearData(data);
 }
 
 /**

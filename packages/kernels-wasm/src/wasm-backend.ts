@@ -6,6 +6,9 @@ import {
   type BackendInfo,
   type BackendResource,
   BackendUsageError,
+  checkEqual,
+  checkInteger,
+  checkPositive,
   type DeviceSamplingParams,
   type EmbeddingData,
   type EmbeddingTable,
@@ -31,7 +34,6 @@ import {
   type WasmResource,
   WasmVector,
 } from './resources.js';
-import { checkEqual, checkInteger, checkPositive } from './validate.js';
 
 /**
  * Multiply-adds below which an op runs on the calling thread alone: waking the workers costs a few
