@@ -79,6 +79,22 @@ describe('chat sessions', () => {
     }
   });
 
+  test('maxTokens beyond the window still replies', async () => {
+    // 511 reply tokens cannot fit beside any prompt in a 512-token window, so the prompt takes what it
+    // needs and the reply stops when the window is full.
+    const chat = model.createChatSession({
+      template,
+      renderOptions,
+      sampling: { temperature: 0 },
+      maxTokens: 511,
+    });
+    const finish = await finishOf(chat.send('Tell me a story.'));
+    expect(finish.tokens.length).toBeGreaterThan(0);
+    // The last sampled token is never fed back, so it needs no position in the window.
+    expect(finish.usage.promptTokens + finish.usage.completionTokens - 1).toBeLessThanOrEqual(512);
+    expect(chat.messages).toHaveLength(2);
+  });
+
   test('message too long for the window', () => {
     const chat = model.createChatSession({ template, renderOptions, maxTokens: 8 });
     const long = 'a b c d e f g h '.repeat(80);

@@ -2,6 +2,7 @@ import {
   builtinTemplate,
   type ChatMessage,
   type ChatTemplate,
+  ContextBudgetError,
   fitConversation,
   type RenderedPrompt,
   type RenderOptions,
@@ -116,32 +117,48 @@ export class ChatSession {
     this.model.resetCache();
   }
 
-  /** Encodes the conversation, leaving out the oldest turns until it fits with room for `maxTokens`. */
+  /**
+   * Encodes the conversation, leaving out the oldest turns until it fits with room for `maxTokens`. When no
+   * choice of turns leaves that much room, the prompt may take all but one position of the window and the
+   * reply ends with finish reason `context` when the window is full.
+   */
   private encodeFitting(conversation: ChatMessage[], maxTokens: number): number[] {
-    const render = (messages: readonly ChatMessage[]): RenderedPrompt =>
-      this.template.render(messages, { ...this.options.renderOptions, addGenerationPrompt: true });
-    const encode = (rendered: RenderedPrompt): number[] => this.model.tokenizer.encode(rendered.parts);
     const contextLength = this.model.contextLength;
-    const budget = Math.max(1, contextLength - Math.min(maxTokens, contextLength - 1));
+    const replyReserve = Math.min(maxTokens, contextLength - 1);
 
-    const full = encode(render(conversation));
-    if (full.length <= budget) return full;
-    let fitted: ChatMessage[];
+    const withFullReply = this.encodeWithin(conversation, contextLength - replyReserve);
+    if (withFullReply.tokens !== undefined) return withFullReply.tokens;
+    const withShortReply = this.encodeWithin(conversation, contextLength - 1);
+    if (withShortReply.tokens !== undefined) return withShortReply.tokens;
+
+    const overflow = new ContextLengthError(
+      withShortReply.minimumTokens + 1,
+      contextLength,
+      'The system prompt, the new message and one reply token',
+    );
+    (overflow as { cause?: unknown }).cause = withShortReply.error;
+    throw overflow;
+  }
+
+  /** Encodes the newest turns of the conversation that fit in `budget` tokens, if any do. */
+  private encodeWithin(
+    conversation: ChatMessage[],
+    budget: number,
+  ): { tokens?: number[]; minimumTokens: number; error?: unknown } {
+    const renderOptions = { ...this.options.renderOptions, addGenerationPrompt: true };
+    const encode = (rendered: RenderedPrompt): number[] => this.model.tokenizer.encode(rendered.parts);
+
+    const full = encode(this.template.render(conversation, renderOptions));
+    if (full.length <= budget) return { tokens: full, minimumTokens: full.length };
     try {
-      fitted = fitConversation(conversation, (rendered) => encode(rendered).length, budget, {
+      const fitted = fitConversation(conversation, (rendered) => encode(rendered).length, budget, {
         template: this.template,
-        renderOptions: { ...this.options.renderOptions, addGenerationPrompt: true },
+        renderOptions,
       });
+      return { tokens: encode(this.template.render(fitted, renderOptions)), minimumTokens: 0 };
     } catch (error) {
-      const tokens = full.length + Math.min(maxTokens, contextLength - 1);
-      const overflow = new ContextLengthError(
-        tokens,
-        contextLength,
-        'The system prompt, the new message and the reply',
-      );
-      (overflow as { cause?: unknown }).cause = error;
-      throw overflow;
+      const required = error instanceof ContextBudgetError ? error.required : full.length;
+      return { minimumTokens: required, error };
     }
-    return encode(render(fitted));
   }
 }
