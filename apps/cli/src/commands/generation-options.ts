@@ -150,7 +150,7 @@ export function readSamplingSettings(
       1,
     seed: numberOption(args, 'seed', { integer: true, min: 0, max: 2 ** 32 - 1 }),
     maxTokens:
-      numberOption(args, 'max-tokens', { min: 0, max: MAX_NEW_TOKENS_LIMIT, integer: true }) ??
+      numberOption(args, 'max-tokens', { min: 1, max: MAX_NEW_TOKENS_LIMIT, integer: true }) ??
       generation?.maxNewTokens ??
       DEFAULT_MAX_TOKENS,
   };

@@ -54,7 +54,7 @@ export const serveCommand: CommandSpec = {
     'Loads the model and serves POST /v1/chat/completions, POST /v1/completions (JSON or server-sent ' +
     'events), GET /v1/models and GET /health, so any OpenAI client can use it with base URL ' +
     'http://HOST:PORT/v1. Requests run one at a time in arrival order; when --max-queue requests already ' +
-    'wait, a new one gets HTTP 429. The base URL is printed on stdout; one JSON log line per request goes to ' +
+    'wait, a new one gets HTTP 429. The base URL (ending in /v1) is printed on stdout; one JSON log line per request goes to ' +
     'stderr (none with --quiet), without prompt text unless --log-prompts is given. Set ' +
     `${API_KEY_VARIABLE} to require an API key without showing it in the process list. Ctrl-C stops the server.`,
   options: {
@@ -203,7 +203,7 @@ export const serveCommand: CommandSpec = {
           { cause: error },
         );
       }
-      context.io.stdout.write(`${server.url}\n`);
+      context.io.stdout.write(`${server.url}/v1\n`);
       context.log.info(`Serving ${engine.modelId} at ${server.url}/v1 (Ctrl-C stops the server).`);
 
       await untilAborted(context.signal);
