@@ -6,6 +6,7 @@ import {
   type BackendInfo,
   type BackendResource,
   BackendUsageError,
+  checkAttentionArguments,
   checkEqual,
   checkInteger,
   checkPositive,
@@ -293,18 +294,7 @@ class GpuJsBackendImpl implements GpuJsBackend {
     this.checkRows(op, rows, query, key, value, target);
     const { spec } = kvCache;
     const { layer, startPosition, numHeads, numKvHeads, headDim } = params;
-    checkInteger(op, 'params.layer', layer, 0, spec.numLayers - 1);
-    checkEqual(op, 'params.numKvHeads', numKvHeads, spec.numKvHeads, 'the cache numKvHeads');
-    checkEqual(op, 'params.headDim', headDim, spec.headDim, 'the cache headDim');
-    checkInteger(op, 'params.numHeads', numHeads, 1, 65536);
-    if (numHeads % numKvHeads !== 0) {
-      throw new BackendUsageError(op, 'params.numHeads', numHeads, 'expected a multiple of numKvHeads');
-    }
-    checkInteger(op, 'params.startPosition', startPosition, 0, spec.maxSequenceLength - rows);
-    checkEqual(op, 'q.cols', query.cols, numHeads * headDim, 'numHeads * headDim');
-    checkEqual(op, 'k.cols', key.cols, numKvHeads * headDim, 'numKvHeads * headDim');
-    checkEqual(op, 'v.cols', value.cols, key.cols, 'k.cols');
-    checkEqual(op, 'out.cols', target.cols, query.cols, 'q.cols');
+    checkAttentionArguments(rows, params, spec, { q: query, k: key, v: value, out: target });
 
     storeKeysAndValues(kvCache, key, value, rows, params);
 

@@ -15,6 +15,7 @@
 
 // Argument checks for backend implementations, so every backend rejects bad input with the same errors.
 export { checkEqual, checkInteger, checkPositive } from './backend/cpu/validate.js';
+export { type AttentionOperands, checkAttentionArguments } from './backend/cpu/validate-attention.js';
 export { EXL2_BIT_WIDTHS, validateLinearData } from './backend/cpu/validate-weights.js';
 export * from './backend/interface.js';
 export {

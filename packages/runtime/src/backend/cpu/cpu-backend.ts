@@ -32,6 +32,7 @@ import {
 } from './resources.js';
 import { sampleRow } from './sample.js';
 import { checkEqual, checkInteger, checkPositive } from './validate.js';
+import { checkAttentionArguments } from './validate-attention.js';
 import { validateLinearData } from './validate-weights.js';
 
 /** Options of {@link createCpuBackend}. */
@@ -240,23 +241,7 @@ class CpuBackend implements Backend {
     const target = this.own(op, 'out', out, CpuActivation);
     this.checkRows(op, rows, query, key, value, target);
     const { spec } = kvCache;
-    checkInteger(op, 'params.layer', params.layer, 0, spec.numLayers - 1);
-    checkEqual(op, 'params.numKvHeads', params.numKvHeads, spec.numKvHeads, 'the cache numKvHeads');
-    checkEqual(op, 'params.headDim', params.headDim, spec.headDim, 'the cache headDim');
-    checkInteger(op, 'params.numHeads', params.numHeads, 1, 65536);
-    if (params.numHeads % params.numKvHeads !== 0) {
-      throw new BackendUsageError(
-        op,
-        'params.numHeads',
-        params.numHeads,
-        'expected a multiple of numKvHeads',
-      );
-    }
-    checkInteger(op, 'params.startPosition', params.startPosition, 0, spec.maxSequenceLength - rows);
-    checkEqual(op, 'q.cols', query.cols, params.numHeads * params.headDim, 'numHeads * headDim');
-    checkEqual(op, 'k.cols', key.cols, spec.numKvHeads * spec.headDim, 'numKvHeads * headDim');
-    checkEqual(op, 'v.cols', value.cols, key.cols, 'k.cols');
-    checkEqual(op, 'out.cols', target.cols, query.cols, 'q.cols');
+    checkAttentionArguments(rows, params, spec, { q: query, k: key, v: value, out: target });
     attentionRows(
       query.data,
       query.cols,
