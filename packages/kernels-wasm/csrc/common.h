@@ -48,9 +48,24 @@ typedef struct {
 #define TILE_COLS 4
 /*
  * Blocks of one group that share an activation scale on the integer path, so one conversion and scaling
- * serves 128 rows. Sums of 128 rows stay within i32 (see QUANT_MAX in exl2_activations.c).
+ * serves 128 rows. Sums of 128 rows stay within i32 (see exl2_activations.c). 8-bit activations also get
+ * an integer multiplier of that scale per block. The JavaScript side reads the value through the
+ * `chunk_blocks` export.
  */
 #define CHUNK_BLOCKS 4
+
+/*
+ * Quantized activations of the integer path. The relaxed-SIMD build multiplies 8-bit activations with
+ * `i16x8.relaxed_dot_i8x16_i7x16_s`; the baseline build uses 16-bit ones with `i32x4.dot_i16x8_s`, where
+ * 8 bits would cost the same. Chunk sums of 128 rows stay within i32 either way (see exl2_activations.c).
+ */
+#ifdef MINICHAT_RELAXED_SIMD
+typedef int8_t quantized_t;
+#define QUANT_MAX 127
+#else
+typedef int16_t quantized_t;
+#define QUANT_MAX 32767
+#endif
 
 /* One EXL2 group after repacking, as the kernels read it. */
 typedef struct {
@@ -204,6 +219,30 @@ INLINE float dot_f32_f16(const float* a, const uint16_t* b, int32_t n) {
     sum += a[i] * f16_to_f32(b[i]);
   }
   return sum;
+}
+
+/* The per-column scales (s + 1)^2 * scale_max of one group of one tile. */
+INLINE v128_t tile_group_scales(const uint8_t* nibbles, float scale_max) {
+  v128_t codes = wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(wasm_v128_load32_zero(nibbles)));
+  v128_t steps = wasm_i32x4_add(codes, wasm_i32x4_splat(1));
+  v128_t squares = wasm_f32x4_convert_i32x4(wasm_i32x4_mul(steps, steps));
+  return wasm_f32x4_mul(squares, wasm_f32x4_splat(scale_max));
+}
+
+/* Stores four output columns, or fewer at the right edge, adding the bias when there is one. */
+INLINE void store_columns(float* out, v128_t values, const float* bias, int32_t column, int32_t columns) {
+  if (column + 4 <= columns) {
+    if (bias) {
+      values = wasm_f32x4_add(values, wasm_v128_load(bias + column));
+    }
+    wasm_v128_store(out + column, values);
+    return;
+  }
+  float lanes[4];
+  wasm_v128_store(lanes, values);
+  for (int32_t c = 0; column + c < columns; c++) {
+    out[column + c] = lanes[c] + (bias ? bias[column + c] : 0.0f);
+  }
 }
 
 /* Kernels, one file each. */

@@ -1,6 +1,12 @@
 /* The single entry point every thread calls: runs worker `index` of `count`'s share of one job. */
 #include "common.h"
 
+/* Blocks per activation scale of this build (CHUNK_BLOCKS), which sizes the scale arrays. */
+EXPORT("chunk_blocks")
+int32_t chunk_blocks(void) {
+  return CHUNK_BLOCKS;
+}
+
 EXPORT("run_job")
 void run_job(const Job* job, int32_t index, int32_t count) {
   int32_t begin;

@@ -1,20 +1,102 @@
 /*
  * Prepares activations for the EXL2 kernels. Each row is gathered into padded stored order, which is the
  * layer's input permutation with zeros in the padding rows of short groups. For the integer path every
- * chunk of up to 128 rows of one group is then quantized to 16-bit integers with one f32 scale.
+ * chunk of up to 128 rows of one group is then quantized to integers (quantized_t) with one f32 scale.
  */
 #include "common.h"
 
 /*
- * Largest quantized magnitude. `i32x4.dot_i16x8_s` takes 16-bit operands, so activations get 15 bits
- * where 8 would cost the same. A chunk sum of 128 rows stays below 2^31 in magnitude. Its code term is at
- * most 128 * 255 (largest code) * 32767, about 1.07e9. The zero-point term is at most 128 * 128 * 32767,
- * about 5.4e8, so their difference is at most about 1.6e9.
+ * QUANT_MAX (common.h) is the largest quantized magnitude. A chunk sum of 128 rows stays below 2^31 in
+ * magnitude: with 16-bit activations its code term is at most 128 * 255 (largest code) * 32767, about
+ * 1.07e9, and the zero-point term at most 128 * 128 * 32767, about 5.4e8, so their difference is at most
+ * about 1.6e9. With 8-bit activations both terms are 258 times smaller.
  */
-#define QUANT_MAX 32767
+
+#ifdef MINICHAT_RELAXED_SIMD
 
 /*
- * args: 0 layer, 1 x (f32 [rows][in_features]), 2 xq (i16 [rows][padded_k]), 3 chunk scales
+ * 8-bit activations: the chunk's scale is max|x| / (127 * MULTIPLIER_ONE), and block b of the chunk
+ * scales it by an integer m_b = ceil(MULTIPLIER_ONE * max_b / max|x|) in [1, MULTIPLIER_ONE], so a block
+ * of small values keeps its precision beside a block with an outlier. The kernel applies m_b when it widens
+ * the block's 16-bit sums, which it does anyway, so the per-block scales cost no extra instruction. Sums
+ * stay within i32: a block contributes at most 32 * 255 * 127 * 256, about 2.7e8, and a chunk four times
+ * that.
+ */
+#define MULTIPLIER_ONE 256
+
+/*
+ * args: 0 layer, 1 x (f32 [rows][in_features]), 2 xq (i8 [rows][padded_k]), 3 chunk scales
+ * (f32 [rows][scale_chunks]), 4 chunk corrections (f32, same shape: zero point * sum over blocks of
+ * m_b * sum of the block's xq), 5 block multipliers (i16 [rows][padded_k / 32]). Items are rows. A chunk
+ * is up to CHUNK_BLOCKS blocks of one group.
+ */
+void exl2_quantize(const Job* job, int32_t begin, int32_t end) {
+  const Exl2Layer* layer = (const Exl2Layer*)job->args[0];
+  const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
+  const int32_t* gather = (const int32_t*)layer->gather_ptr;
+  float values[CHUNK_BLOCKS * BLOCK_ROWS];
+  int32_t blocks_per_row = layer->padded_k / BLOCK_ROWS;
+
+  for (int32_t row = begin; row < end; row++) {
+    const float* x = (const float*)job->args[1] + row * layer->in_features;
+    int8_t* xq = (int8_t*)job->args[2] + row * layer->padded_k;
+    float* scales = (float*)job->args[3] + row * layer->scale_chunks;
+    float* corrections = (float*)job->args[4] + row * layer->scale_chunks;
+    int16_t* multipliers = (int16_t*)job->args[5] + row * blocks_per_row;
+    int32_t first = 0;
+    int32_t chunk = 0;
+
+    for (int32_t g = 0; g < layer->group_count; g++) {
+      int32_t zero_point = 1 << (groups[g].bits - 1);
+      for (int32_t block = 0; block < groups[g].blocks; block += CHUNK_BLOCKS) {
+        int32_t remaining = groups[g].blocks - block;
+        int32_t count = remaining < CHUNK_BLOCKS ? remaining : CHUNK_BLOCKS;
+        float block_max[CHUNK_BLOCKS];
+        float chunk_max = 0.0f;
+        for (int32_t b = 0; b < count; b++) {
+          float max_abs = 0.0f;
+          for (int32_t k = b * BLOCK_ROWS; k < (b + 1) * BLOCK_ROWS; k++) {
+            int32_t feature = gather[first + k];
+            float value = feature >= 0 ? x[feature] : 0.0f;
+            float magnitude = __builtin_fabsf(value);
+            values[k] = value;
+            max_abs = magnitude > max_abs ? magnitude : max_abs;
+          }
+          block_max[b] = max_abs;
+          chunk_max = max_abs > chunk_max ? max_abs : chunk_max;
+        }
+        float unit = chunk_max / (float)(QUANT_MAX * MULTIPLIER_ONE);
+        int64_t correction = 0;
+        for (int32_t b = 0; b < count; b++) {
+          int32_t multiplier = 1;
+          if (chunk_max > 0.0f) {
+            multiplier = (int32_t)__builtin_ceilf(block_max[b] / chunk_max * (float)MULTIPLIER_ONE);
+            multiplier = multiplier < 1 ? 1 : (multiplier > MULTIPLIER_ONE ? MULTIPLIER_ONE : multiplier);
+          }
+          float inverse = chunk_max > 0.0f ? 1.0f / (unit * (float)multiplier) : 0.0f;
+          int32_t sum = 0;
+          for (int32_t k = b * BLOCK_ROWS; k < (b + 1) * BLOCK_ROWS; k++) {
+            int32_t q = (int32_t)__builtin_rintf(values[k] * inverse);
+            q = q > QUANT_MAX ? QUANT_MAX : (q < -QUANT_MAX ? -QUANT_MAX : q);
+            xq[first + k] = (int8_t)q;
+            sum += q;
+          }
+          multipliers[first / BLOCK_ROWS + b] = (int16_t)multiplier;
+          correction += (int64_t)zero_point * multiplier * sum;
+        }
+        scales[chunk] = unit;
+        corrections[chunk] = (float)correction;
+        chunk++;
+        first += count * BLOCK_ROWS;
+      }
+    }
+  }
+}
+
+#else
+
+/*
+ * args: 0 layer, 1 x (f32 [rows][in_features]), 2 xq (quantized_t [rows][padded_k]), 3 chunk scales
  * (f32 [rows][scale_chunks]), 4 chunk sums of the quantized values (i32, same shape). Items are rows.
  * A chunk is up to CHUNK_BLOCKS blocks of one group.
  */
@@ -26,7 +108,7 @@ void exl2_quantize(const Job* job, int32_t begin, int32_t end) {
 
   for (int32_t row = begin; row < end; row++) {
     const float* x = (const float*)job->args[1] + row * layer->in_features;
-    int16_t* xq = (int16_t*)job->args[2] + row * layer->padded_k;
+    quantized_t* xq = (quantized_t*)job->args[2] + row * layer->padded_k;
     float* scales = (float*)job->args[3] + row * layer->scale_chunks;
     int32_t* sums = (int32_t*)job->args[4] + row * layer->scale_chunks;
     int32_t first = 0;
@@ -49,7 +131,7 @@ void exl2_quantize(const Job* job, int32_t begin, int32_t end) {
         for (int32_t k = 0; k < count; k++) {
           int32_t q = (int32_t)__builtin_rintf(values[k] * inverse);
           q = q > QUANT_MAX ? QUANT_MAX : (q < -QUANT_MAX ? -QUANT_MAX : q);
-          xq[first + k] = (int16_t)q;
+          xq[first + k] = (quantized_t)q;
           sum += q;
         }
         scales[chunk] = max_abs / (float)QUANT_MAX;
@@ -60,6 +142,8 @@ void exl2_quantize(const Job* job, int32_t begin, int32_t end) {
     }
   }
 }
+
+#endif
 
 /* args: 0 layer, 1 x (f32 [rows][in_features]), 2 gathered (f32 [rows][padded_k]). Items are rows. */
 void exl2_gather(const Job* job, int32_t begin, int32_t end) {

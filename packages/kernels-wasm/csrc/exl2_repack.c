@@ -1,12 +1,18 @@
 /*
- * Repacks one EXL2 group from the file layout into the tile layout of exl2_tile.h.
+ * Repacks one EXL2 group from the file layout into the tile layout of exl2_tile.h, or of
+ * exl2_relaxed_tile.h in the relaxed-SIMD build.
  *
  * File layout: column n of the group is an LSB-first bit stream that starts at bit 0 of word row 0 and
  * runs down the word rows of that column. Stored row j has its code at stream bits [j * b, j * b + b).
  * A block of 32 rows therefore starts on a word boundary and spans exactly `bits` words of its column.
  */
+#ifdef MINICHAT_RELAXED_SIMD
+#include "exl2_relaxed_tile.h"
+#else
 #include "exl2_tile.h"
+#endif
 
+#ifndef MINICHAT_RELAXED_SIMD
 /* Writes one 16-bit lane: lane 2c + parity of vector `vector` of the plane at `out`. */
 static void store_lane(uint8_t* out, int32_t vector, int32_t column, int32_t parity, uint32_t value) {
   uint8_t* lane = out + 16 * vector + 2 * (2 * column + parity);
@@ -51,6 +57,8 @@ static void repack_full_block(uint8_t* out, const uint32_t* words, int32_t strid
   }
 }
 
+#endif
+
 /*
  * Reads the 32 codes of one column of one block. Words past the group's last word row and rows past
  * `rows` read as the zero code.
@@ -74,6 +82,52 @@ static void read_block_column(const uint32_t* words, int32_t stride, int32_t col
     available -= bits;
   }
 }
+
+#ifdef MINICHAT_RELAXED_SIMD
+
+/*
+ * Writes the sub-plane of `width` bits (8, 4, 2 or 1) taken from bit `shift` of each code; returns the
+ * bytes written. Byte lane L is column L / 4, and field m of a lane is row 4m + L % 4.
+ */
+static int32_t write_sub_plane(uint8_t* out, const uint8_t codes[TILE_COLS][BLOCK_ROWS], int32_t width,
+                               int32_t shift) {
+  int32_t per_byte = 8 / width;
+  uint32_t mask = (1u << width) - 1u;
+  for (int32_t p = 0; p < width; p++) {
+    for (int32_t lane = 0; lane < 16; lane++) {
+      uint32_t value = 0;
+      for (int32_t s = 0; s < per_byte; s++) {
+        int32_t field = p * per_byte + s;
+        uint32_t code = codes[lane / 4][4 * field + lane % 4];
+        value |= ((code >> shift) & mask) << (width * s);
+      }
+      out[16 * p + lane] = (uint8_t)value;
+    }
+  }
+  return 16 * width;
+}
+
+static void write_block(uint8_t* out, const uint8_t codes[TILE_COLS][BLOCK_ROWS], int32_t bits) {
+  switch (bits) {
+    case 6:
+      out += write_sub_plane(out, codes, 4, 0);
+      write_sub_plane(out, codes, 2, 4);
+      return;
+    case 5:
+      out += write_sub_plane(out, codes, 4, 0);
+      write_sub_plane(out, codes, 1, 4);
+      return;
+    case 3:
+      out += write_sub_plane(out, codes, 2, 0);
+      write_sub_plane(out, codes, 1, 2);
+      return;
+    default:
+      write_sub_plane(out, codes, bits, 0);
+      return;
+  }
+}
+
+#else
 
 /* Writes a plane of `width` bits (8, 4 or 2) taken from bit `shift` of each code; returns the bytes written. */
 static int32_t write_plane(uint8_t* out, const uint8_t codes[TILE_COLS][BLOCK_ROWS], int32_t width,
@@ -127,6 +181,8 @@ static void write_block(uint8_t* out, const uint8_t codes[TILE_COLS][BLOCK_ROWS]
   }
 }
 
+#endif
+
 /*
  * args: 0 layer, 1 group index, 2 source words (the group's q_weight rows, row stride = padded columns),
  * 3 rows of the group. Items are tiles.
@@ -139,7 +195,9 @@ void exl2_repack(const Job* job, int32_t begin, int32_t end) {
   int32_t stride = layer->tiles * TILE_COLS;
   int32_t bits = group->bits;
   int32_t word_rows = (rows * bits + 31) / 32;
+#ifndef MINICHAT_RELAXED_SIMD
   int32_t lane_filling = bits == 8 || bits == 4 || bits == 2;
+#endif
   uint8_t codes[TILE_COLS][BLOCK_ROWS];
 
   for (int32_t tile = begin; tile < end; tile++) {
@@ -147,10 +205,12 @@ void exl2_repack(const Job* job, int32_t begin, int32_t end) {
     int32_t first_column = tile * TILE_COLS;
     for (int32_t block = 0; block < group->blocks; block++) {
       uint8_t* block_out = out + block * bits * 16;
+#ifndef MINICHAT_RELAXED_SIMD
       if (lane_filling && (block + 1) * BLOCK_ROWS <= rows) {
         repack_full_block(block_out, words, stride, first_column, block * bits, bits);
         continue;
       }
+#endif
       for (int32_t c = 0; c < TILE_COLS; c++) {
         read_block_column(words, stride, first_column + c, block * bits, word_rows, block * BLOCK_ROWS, rows, bits,
                           codes[c]);

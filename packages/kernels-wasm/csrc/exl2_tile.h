@@ -78,28 +78,4 @@ INLINE v128_t decode_pair(int32_t bits, const v128_t planes[8], int pair) {
   }
 }
 
-/* The per-column scales (s + 1)^2 * scale_max of one group of one tile. */
-INLINE v128_t tile_group_scales(const uint8_t* nibbles, float scale_max) {
-  v128_t codes = wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(wasm_v128_load32_zero(nibbles)));
-  v128_t steps = wasm_i32x4_add(codes, wasm_i32x4_splat(1));
-  v128_t squares = wasm_f32x4_convert_i32x4(wasm_i32x4_mul(steps, steps));
-  return wasm_f32x4_mul(squares, wasm_f32x4_splat(scale_max));
-}
-
-/* Stores four output columns, or fewer at the right edge, adding the bias when there is one. */
-INLINE void store_columns(float* out, v128_t values, const float* bias, int32_t column, int32_t columns) {
-  if (column + 4 <= columns) {
-    if (bias) {
-      values = wasm_f32x4_add(values, wasm_v128_load(bias + column));
-    }
-    wasm_v128_store(out + column, values);
-    return;
-  }
-  float lanes[4];
-  wasm_v128_store(lanes, values);
-  for (int32_t c = 0; column + c < columns; c++) {
-    out[column + c] = lanes[c] + (bias ? bias[column + c] : 0.0f);
-  }
-}
-
 #endif

@@ -16,6 +16,7 @@ const { values } = parseArgs({
     threads: { type: 'string' },
     bits: { type: 'string', default: '4' },
     exact: { type: 'boolean', default: false },
+    baseline: { type: 'boolean', default: false },
     tokens: { type: 'string', default: '16' },
     prefill: { type: 'string', default: '64' },
   },
@@ -73,6 +74,7 @@ function randomLayer(
 const backend = await createWasmBackend({
   ...(values.threads === undefined ? {} : { threads: Number(values.threads) }),
   exactActivations: values.exact,
+  ...(values.baseline ? { relaxedSimd: false } : {}),
 });
 const uploadStart = performance.now();
 const shapes = {

@@ -50,12 +50,13 @@ const EXPECTED_COLUMN_0 = [
   { feature: 42, value: (3 * 14 * 14 * 0.018585205078125) / 256 },
 ];
 
-describe.each([
-  { threads: 1, exactActivations: true },
-  { threads: 2, exactActivations: true },
-  { threads: 1, exactActivations: false },
-  { threads: 2, exactActivations: false },
-])('EXL2 matmul, $threads threads, exact $exactActivations', (options) => {
+describe.each(
+  [1, 2].flatMap((threads) =>
+    [true, false].flatMap((exactActivations) =>
+      [true, false].map((relaxedSimd) => ({ threads, exactActivations, relaxedSimd })),
+    ),
+  ),
+)('EXL2 matmul, $threads threads, exact $exactActivations, relaxed SIMD $relaxedSimd', (options) => {
   let backend: WasmBackend;
   beforeAll(async () => {
     backend = await createWasmBackend(options);
@@ -98,14 +99,15 @@ describe.each([
     });
     const x = backend.createActivation(1, inFeatures);
     const y = backend.createActivation(1, 5);
-    // 16384/32767 is exact on the 16-bit grid of a block whose maximum is 1, so both modes give one sum.
-    const small = 16384 / 32767;
+    // The value is exact on the activation grid of a block whose maximum is 1 (8-bit with relaxed SIMD,
+    // 16-bit without), so every mode gives one sum.
+    const small = backend.relaxedSimd ? 64 / 127 : 16384 / 32767;
     backend.writeActivation(
       x,
       Float32Array.from({ length: inFeatures }, (_, i) => (i % 2 === 0 ? 1 : small)),
     );
     backend.matmul(x, weight, y, 1);
-    // Every output column is the sum of the inputs: 20 * 1 + 20 * 16384/32767.
+    // Every output column is the sum of the inputs: 20 * 1 + 20 * small.
     const output = await backend.readActivation(y, 0, 1);
     for (let column = 0; column < 5; column++) expect(output[column]).toBeCloseTo(20 + 20 * small, 4);
   });

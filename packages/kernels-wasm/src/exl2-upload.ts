@@ -1,14 +1,7 @@
 import { checkInteger, type Exl2WeightData, validateLinearData } from '@minichat/runtime';
 import { floatFromHalf } from './half.js';
 import type { KernelContext } from './kernel-context.js';
-import {
-  BLOCK_ROWS,
-  CHUNK_BLOCKS,
-  EXL2_GROUP_BYTES,
-  EXL2_LAYER_FIELDS,
-  KernelOp,
-  TILE_COLS,
-} from './kernel-ops.js';
+import { BLOCK_ROWS, EXL2_GROUP_BYTES, EXL2_LAYER_FIELDS, KernelOp, TILE_COLS } from './kernel-ops.js';
 import { type Allocation, WasmExl2Linear } from './resources.js';
 
 /** The EXL2 format stores permutation entries as unsigned 16-bit values, so K is at most 65536. */
@@ -52,7 +45,7 @@ export function uploadExl2(
     tileBytes += entry.blocks * entry.bits * 16;
   }
   const paddedK = layout.reduce((sum, entry) => sum + entry.blocks * BLOCK_ROWS, 0);
-  const scaleChunks = layout.reduce((sum, entry) => sum + Math.ceil(entry.blocks / CHUNK_BLOCKS), 0);
+  const scaleChunks = layout.reduce((sum, entry) => sum + Math.ceil(entry.blocks / context.chunkBlocks), 0);
 
   const allocations: Allocation[] = [];
   const allocate = (bytes: number, what: string): number => {

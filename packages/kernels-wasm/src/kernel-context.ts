@@ -7,9 +7,14 @@ export class KernelContext {
   private readonly jobOffset: number;
   private readonly scratch = new Map<string, { offset: number; bytes: number }>();
 
+  /**
+   * @param chunkBlocks Blocks of one group that share an activation scale on the integer path, as the
+   *   kernel module defines it (`CHUNK_BLOCKS`, read through its `chunk_blocks` export).
+   */
   constructor(
     readonly heap: WasmHeap,
     readonly pool: ThreadPool,
+    readonly chunkBlocks: number,
   ) {
     this.jobOffset = heap.allocate(JOB_BYTES, 'job block');
   }

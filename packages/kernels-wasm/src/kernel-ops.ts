@@ -25,9 +25,6 @@ export const BLOCK_ROWS = 32;
 /** Output columns per weight tile (`TILE_COLS`). */
 export const TILE_COLS = 4;
 
-/** Blocks of one group that share an activation scale on the integer path (`CHUNK_BLOCKS`). */
-export const CHUNK_BLOCKS = 4;
-
 /** Int32 fields of the `Exl2Layer` descriptor. */
 export const EXL2_LAYER_FIELDS = 12;
 

@@ -1,22 +1,40 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { WasmModuleLoadError } from './errors.js';
 import type { Platform, WorkerThread } from './platform.js';
+import { engineHasRelaxedSimd } from './relaxed-simd.js';
+
+/** Kernel files in dist/ by [shared][relaxed]. */
+function moduleUrl(shared: boolean, relaxed: boolean): URL {
+  if (shared) {
+    return relaxed
+      ? new URL('../dist/minichat-kernels-shared-relaxed.wasm', import.meta.url)
+      : new URL('../dist/minichat-kernels-shared.wasm', import.meta.url);
+  }
+  return relaxed
+    ? new URL('../dist/minichat-kernels-relaxed.wasm', import.meta.url)
+    : new URL('../dist/minichat-kernels.wasm', import.meta.url);
+}
 
 /** Node: read the kernels from dist/ beside this module and use `worker_threads`. */
 export const nodePlatform: Platform = {
-  async loadModule(shared) {
-    const url = shared
-      ? new URL('../dist/minichat-kernels-shared.wasm', import.meta.url)
-      : new URL('../dist/minichat-kernels.wasm', import.meta.url);
-    const path = fileURLToPath(url);
+  async loadModule(shared, relaxed) {
+    const path = fileURLToPath(moduleUrl(shared, relaxed));
     try {
       return await WebAssembly.compile(await readFile(path));
     } catch (error) {
       throw new WasmModuleLoadError(path, { cause: error });
     }
+  },
+  enableRelaxedSimd() {
+    if (engineHasRelaxedSimd()) return true;
+    // V8 11.3 (Node 20) has relaxed SIMD behind this flag; V8 11.4 and later ship it. The flag is read
+    // when a module compiles, so setting it now affects only later compilations, worker threads included.
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+    return engineHasRelaxedSimd();
   },
   hardwareConcurrency() {
     return availableParallelism();

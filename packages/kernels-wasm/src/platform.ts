@@ -14,8 +14,16 @@ export interface WorkerThread {
 
 /** Host services the backend needs. The browser and Node entry points each provide one. */
 export interface Platform {
-  /** Compiles the kernel module: the shared-memory build when `shared`, else the single-thread build. */
-  loadModule(shared: boolean): Promise<WebAssembly.Module>;
+  /**
+   * Compiles a kernel module: the shared-memory build when `shared`, else the single-thread build; the
+   * build that uses relaxed SIMD's 8-bit dot product when `relaxed`.
+   */
+  loadModule(shared: boolean, relaxed: boolean): Promise<WebAssembly.Module>;
+  /**
+   * Whether the engine runs relaxed SIMD, turning it on first where the host allows (Node 20 ships it
+   * behind a V8 flag).
+   */
+  enableRelaxedSimd(): boolean;
   /** Logical processors available, the default thread count. */
   hardwareConcurrency(): number;
   /** Whether threads can share memory here (SharedArrayBuffer and, in browsers, cross-origin isolation). */

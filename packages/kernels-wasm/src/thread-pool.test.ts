@@ -52,7 +52,7 @@ describe('worker threads', () => {
 
 describe('ThreadPool', () => {
   test('trapping job raises WasmKernelError', async () => {
-    const module = await nodePlatform.loadModule(true);
+    const module = await nodePlatform.loadModule(true, false);
     const memory = new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true });
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const exports = instance.exports as {

@@ -46,8 +46,10 @@ const PARALLEL_MIN_WORK = 1 << 16;
 export interface WasmBackend extends Backend {
   /** Threads that run kernels, the calling thread included. */
   readonly threads: number;
-  /** Whether EXL2 products use f32 activations instead of 16-bit quantized ones. */
+  /** Whether EXL2 products use f32 activations instead of quantized ones. */
   readonly exactActivations: boolean;
+  /** Whether the kernels use relaxed SIMD's 8-bit dot product (8-bit quantized activations). */
+  readonly relaxedSimd: boolean;
 }
 
 /** The backend object; create it with `createWasmBackend`. */
@@ -63,11 +65,15 @@ export class WasmBackendImpl implements WasmBackend {
     private readonly context: KernelContext,
     readonly threads: number,
     readonly exactActivations: boolean,
+    readonly relaxedSimd: boolean,
   ) {
+    const activations = exactActivations
+      ? 'f32 activations'
+      : `${relaxedSimd ? 8 : 16}-bit quantized activations for EXL2 products`;
     this.info = {
       description:
-        `WebAssembly SIMD, ${threads} thread${threads === 1 ? '' : 's'}, ` +
-        (exactActivations ? 'f32 activations' : '16-bit quantized activations for EXL2 products'),
+        `WebAssembly ${relaxedSimd ? 'relaxed SIMD' : 'SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}, ` +
+        activations,
       precision: 'f32',
       maxAllocationBytes: WASM32_MAX_MEMORY_BYTES,
     };
@@ -454,18 +460,24 @@ export class WasmBackendImpl implements WasmBackend {
     }
     const quantizedBytes = align(rows * paddedK * 2);
     const scalesBytes = align(rows * linear.scaleChunks * 4);
-    const workspace = this.context.scratchBlock('exl2 activations', quantizedBytes + 2 * scalesBytes);
+    // One 16-bit scale multiplier per block of 32 rows (used by the relaxed-SIMD build only).
+    const multipliersBytes = align(rows * (paddedK / 32) * 2);
+    const workspace = this.context.scratchBlock(
+      'exl2 activations',
+      quantizedBytes + 2 * scalesBytes + multipliersBytes,
+    );
     const quantized = workspace;
     const scales = workspace + quantizedBytes;
     const sums = scales + scalesBytes;
+    const multipliers = sums + scalesBytes;
     this.context.run(
       'matmul',
       KernelOp.exl2Quantize,
       rows,
-      [descriptor, input.offset, quantized, scales, sums],
+      [descriptor, input.offset, quantized, scales, sums, multipliers],
       rowsParallel,
     );
-    const args = [descriptor, quantized, scales, sums, rows, target.offset];
+    const args = [descriptor, quantized, scales, sums, rows, target.offset, multipliers];
     this.context.run('matmul', KernelOp.exl2MatmulQuantized, linear.tiles, args, parallel);
   }
 

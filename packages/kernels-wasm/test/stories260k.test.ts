@@ -72,14 +72,27 @@ describe('stories260K, 8-bit EXL2 export', () => {
     }
   });
 
-  test('quantized activations match the CPU reference', async () => {
-    const backend = await createWasmBackend({ threads: 2 });
+  test('16-bit quantized activations (baseline SIMD) match the CPU reference', async () => {
+    const backend = await createWasmBackend({ threads: 2, relaxedSimd: false });
     try {
       const tokens = await greedyTokens(directory, backend);
       // Measured: all 200 ids equal the CPU reference's. Both runs match llama2.c's fp32 output for the
       // first 114 ids, because the 8-bit weights, not the quantized activations, make the story turn there.
       expect(matchingPrefix(tokens, reference)).toBe(200);
       expect(matchingPrefix(tokens, expected)).toBe(matchingPrefix(reference, expected));
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  test('8-bit quantized activations (relaxed SIMD) follow the CPU reference', async () => {
+    const backend = await createWasmBackend({ threads: 2, relaxedSimd: true });
+    try {
+      const tokens = await greedyTokens(directory, backend);
+      // Measured: the first 67 ids equal the CPU reference's (and llama2.c's); at step 68 the rounding of
+      // 8-bit activations flips a close choice and the story continues differently but fluently. A broken
+      // kernel diverges within a few tokens.
+      expect(matchingPrefix(tokens, reference)).toBeGreaterThanOrEqual(60);
     } finally {
       backend.dispose();
     }

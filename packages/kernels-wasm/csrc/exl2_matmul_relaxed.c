@@ -1,0 +1,302 @@
+/*
+ * EXL2 matrix products of the relaxed-SIMD build, on the tiles of exl2_relaxed_tile.h. Each work item is
+ * one tile (four output columns); the tile's codes stay in cache while every row of the batch reads them.
+ *
+ * Integer path: y = sum over chunks c of scale_g * xs_c * (sum over blocks b of m_b * sum_k code * xq -
+ * correction_c), where xq are the 8-bit quantized activations of chunk c (up to 128 rows of one group),
+ * xs_c the chunk's scale, m_b the block's integer multiplier of it, and correction_c the zero-point term
+ * (all from exl2_quantize). Codes of up to 6 bits meet the activations in
+ * `i16x8.relaxed_dot_i8x16_i7x16_s`, whose 16-bit sums are widened to i32 with `i32x4.dot_i16x8_s`
+ * against m_b before they can overflow. 8-bit codes exceed the dot product's 7-bit operand, so they widen
+ * to 16 bits and use `i32x4.dot_i16x8_s` directly.
+ *
+ * Exact path: f32 activations times (code - zero_point) converted to f32, summed per group, then scaled.
+ */
+#include "exl2_relaxed_tile.h"
+
+/* Rows that share one decode of a block on the integer path. */
+#define BATCH_ROWS 4
+
+/*
+ * Fields whose 16-bit dot sums may be added before widening: a sum is at most 2 * 127 * (2^bits - 1) per
+ * field, and 32767 bounds their total.
+ */
+INLINE int fields_per_widening(int32_t bits) {
+  return bits <= 4 ? 8 : (bits == 5 ? 4 : 2);
+}
+
+/* The four activations x[4m .. 4m + 3] repeated across the vector. */
+INLINE v128_t field_activations(const int8_t* xq, int m) {
+  return wasm_v128_load32_splat(xq + 4 * m);
+}
+
+/*
+ * One block of up to 6 bits for `rows` rows; adds per-column i32 sums times each row's block multiplier
+ * (`multipliers[r]`) to `sums`.
+ */
+INLINE void relaxed_block(int32_t bits, const uint8_t* codes, int32_t rows, const int8_t* const* xq,
+                          const int16_t* const* multipliers, v128_t* sums) {
+  v128_t planes[8];
+  v128_t partial[BATCH_ROWS];
+  int per_widening = fields_per_widening(bits);
+  load_block_planes(bits, codes, planes);
+#pragma clang loop unroll(full)
+  for (int m = 0; m < FIELDS_PER_BLOCK; m++) {
+    v128_t weights = decode_field(bits, planes, m);
+    for (int32_t r = 0; r < rows; r++) {
+      v128_t products = relaxed_dot_i8x16_i7x16(field_activations(xq[r], m), weights);
+      partial[r] = m % per_widening == 0 ? products : wasm_i16x8_add(partial[r], products);
+      if ((m + 1) % per_widening == 0) {
+        /* 16-bit lanes 2c and 2c + 1 belong to column c. */
+        sums[r] = wasm_i32x4_add(sums[r], wasm_i32x4_dot_i16x8(partial[r], wasm_v128_load16_splat(multipliers[r])));
+      }
+    }
+  }
+}
+
+/* One 8-bit block for `rows` rows: codes widen to 16 bits, columns 0-1 in the low half, 2-3 in the high. */
+INLINE void wide_block(const uint8_t* codes, int32_t rows, const int8_t* const* xq,
+                       const int16_t* const* multipliers, v128_t* sums) {
+  v128_t low[BATCH_ROWS];
+  v128_t high[BATCH_ROWS];
+  for (int32_t r = 0; r < rows; r++) {
+    low[r] = wasm_i32x4_splat(0);
+    high[r] = wasm_i32x4_splat(0);
+  }
+#pragma clang loop unroll(full)
+  for (int m = 0; m < FIELDS_PER_BLOCK; m++) {
+    v128_t plane = wasm_v128_load(codes + 16 * m);
+    v128_t columns01 = wasm_u16x8_extend_low_u8x16(plane);
+    v128_t columns23 = wasm_u16x8_extend_high_u8x16(plane);
+    for (int32_t r = 0; r < rows; r++) {
+      v128_t x = wasm_i16x8_extend_low_i8x16(field_activations(xq[r], m));
+      low[r] = wasm_i32x4_add(low[r], wasm_i32x4_dot_i16x8(columns01, x));
+      high[r] = wasm_i32x4_add(high[r], wasm_i32x4_dot_i16x8(columns23, x));
+    }
+  }
+  for (int32_t r = 0; r < rows; r++) {
+    /* i32 lanes 2c and 2c + 1 of a half belong to its column c. */
+    v128_t even = wasm_i32x4_shuffle(low[r], high[r], 0, 2, 4, 6);
+    v128_t odd = wasm_i32x4_shuffle(low[r], high[r], 1, 3, 5, 7);
+    v128_t multiplier = wasm_i32x4_splat(*multipliers[r]);
+    sums[r] = wasm_i32x4_add(sums[r], wasm_i32x4_mul(wasm_i32x4_add(even, odd), multiplier));
+  }
+}
+
+/* One group of one tile for `rows` rows (a constant after inlining) on the integer path. */
+INLINE void quantized_group(int32_t bits, const uint8_t* codes, int32_t blocks, int32_t first_block,
+                            int32_t first_chunk, v128_t scales, int32_t rows, const int8_t* const* xq_rows,
+                            const float* const* xs_rows, const float* const* correction_rows,
+                            const int16_t* const* multiplier_rows, v128_t* out) {
+  for (int32_t block = 0; block < blocks; block += CHUNK_BLOCKS) {
+    int32_t chunk = first_chunk + block / CHUNK_BLOCKS;
+    int32_t count = blocks - block < CHUNK_BLOCKS ? blocks - block : CHUNK_BLOCKS;
+    v128_t sums[BATCH_ROWS];
+    for (int32_t r = 0; r < rows; r++) {
+      sums[r] = wasm_i32x4_splat(0);
+    }
+    for (int32_t i = 0; i < count; i++) {
+      int32_t index = first_block + block + i;
+      const int8_t* xq[BATCH_ROWS];
+      const int16_t* multipliers[BATCH_ROWS];
+      for (int32_t r = 0; r < rows; r++) {
+        xq[r] = xq_rows[r] + index * BLOCK_ROWS;
+        multipliers[r] = multiplier_rows[r] + index;
+      }
+      const uint8_t* block_codes = codes + (block + i) * bits * 16;
+      if (bits == 8) {
+        wide_block(block_codes, rows, xq, multipliers, sums);
+      } else {
+        relaxed_block(bits, block_codes, rows, xq, multipliers, sums);
+      }
+    }
+    for (int32_t r = 0; r < rows; r++) {
+      v128_t factor = wasm_f32x4_mul(scales, wasm_f32x4_splat(xs_rows[r][chunk]));
+      v128_t values = wasm_f32x4_sub(wasm_f32x4_convert_i32x4(sums[r]), wasm_f32x4_splat(correction_rows[r][chunk]));
+      out[r] = wasm_f32x4_add(out[r], wasm_f32x4_mul(values, factor));
+    }
+  }
+}
+
+INLINE void quantized_tile(const Exl2Layer* layer, int32_t tile, int32_t rows, const int8_t* const* xq,
+                           const float* const* xs, const float* const* corrections,
+                           const int16_t* const* multipliers, v128_t* out) {
+  const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
+  const uint8_t* tile_codes = (const uint8_t*)layer->weights_ptr + tile * layer->tile_bytes;
+  const uint8_t* nibbles = (const uint8_t*)layer->scales_ptr + tile * layer->group_count * 4;
+  int32_t first_block = 0;
+  int32_t first_chunk = 0;
+  for (int32_t r = 0; r < rows; r++) {
+    out[r] = wasm_f32x4_splat(0.0f);
+  }
+  for (int32_t g = 0; g < layer->group_count; g++) {
+    const Exl2Group* group = groups + g;
+    const uint8_t* codes = tile_codes + group->offset;
+    v128_t scales = tile_group_scales(nibbles + 4 * g, group->scale_max);
+    /* A constant width per case lets the decoder and the row loop specialise. */
+    switch (group->bits) {
+      case 8:
+        quantized_group(8, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, corrections, multipliers, out);
+        break;
+      case 6:
+        quantized_group(6, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, corrections, multipliers, out);
+        break;
+      case 5:
+        quantized_group(5, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, corrections, multipliers, out);
+        break;
+      case 4:
+        quantized_group(4, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, corrections, multipliers, out);
+        break;
+      case 3:
+        quantized_group(3, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, corrections, multipliers, out);
+        break;
+      default:
+        quantized_group(2, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, corrections, multipliers, out);
+        break;
+    }
+    first_block += group->blocks;
+    first_chunk += (group->blocks + CHUNK_BLOCKS - 1) / CHUNK_BLOCKS;
+  }
+}
+
+/* Out-of-line instances for each batch size, so each is compiled with constant row counts. */
+static void quantized_tile_4(const Exl2Layer* layer, int32_t tile, const int8_t* const* xq, const float* const* xs,
+                             const float* const* corrections, const int16_t* const* multipliers, v128_t* out) {
+  quantized_tile(layer, tile, 4, xq, xs, corrections, multipliers, out);
+}
+
+static void quantized_tile_2(const Exl2Layer* layer, int32_t tile, const int8_t* const* xq, const float* const* xs,
+                             const float* const* corrections, const int16_t* const* multipliers, v128_t* out) {
+  quantized_tile(layer, tile, 2, xq, xs, corrections, multipliers, out);
+}
+
+static void quantized_tile_1(const Exl2Layer* layer, int32_t tile, const int8_t* const* xq, const float* const* xs,
+                             const float* const* corrections, const int16_t* const* multipliers, v128_t* out) {
+  quantized_tile(layer, tile, 1, xq, xs, corrections, multipliers, out);
+}
+
+/*
+ * args: 0 layer, 1 xq, 2 chunk scales, 3 chunk corrections (from exl2_quantize), 4 rows, 5 out (f32
+ * [rows][out_features]), 6 block multipliers (from exl2_quantize). Items are tiles.
+ */
+void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
+  const Exl2Layer* layer = (const Exl2Layer*)job->args[0];
+  int32_t rows = job->args[4];
+  int32_t chunks = layer->scale_chunks;
+  const float* bias = (const float*)layer->bias_ptr;
+
+  for (int32_t tile = begin; tile < end; tile++) {
+    int32_t row = 0;
+    while (row < rows) {
+      int32_t left = rows - row;
+      int32_t count = left >= 4 ? 4 : (left >= 2 ? 2 : 1);
+      const int8_t* xq[BATCH_ROWS];
+      const float* xs[BATCH_ROWS];
+      const float* corrections[BATCH_ROWS];
+      const int16_t* multipliers[BATCH_ROWS];
+      v128_t out[BATCH_ROWS];
+      for (int32_t r = 0; r < count; r++) {
+        xq[r] = (const int8_t*)job->args[1] + (row + r) * layer->padded_k;
+        xs[r] = (const float*)job->args[2] + (row + r) * chunks;
+        corrections[r] = (const float*)job->args[3] + (row + r) * chunks;
+        multipliers[r] = (const int16_t*)job->args[6] + (row + r) * (layer->padded_k / BLOCK_ROWS);
+      }
+      if (count == 4) {
+        quantized_tile_4(layer, tile, xq, xs, corrections, multipliers, out);
+      } else if (count == 2) {
+        quantized_tile_2(layer, tile, xq, xs, corrections, multipliers, out);
+      } else {
+        quantized_tile_1(layer, tile, xq, xs, corrections, multipliers, out);
+      }
+      for (int32_t r = 0; r < count; r++) {
+        float* y = (float*)job->args[5] + (row + r) * layer->out_features;
+        store_columns(y, out[r], bias, tile * TILE_COLS, layer->out_features);
+      }
+      row += count;
+    }
+  }
+}
+
+/* Sums of each of four vectors, as one vector: lane c = sum of the lanes of v[c]. */
+INLINE v128_t transpose_sum(v128_t v0, v128_t v1, v128_t v2, v128_t v3) {
+  v128_t s01 = wasm_f32x4_add(wasm_i32x4_shuffle(v0, v1, 0, 4, 1, 5), wasm_i32x4_shuffle(v0, v1, 2, 6, 3, 7));
+  v128_t s23 = wasm_f32x4_add(wasm_i32x4_shuffle(v2, v3, 0, 4, 1, 5), wasm_i32x4_shuffle(v2, v3, 2, 6, 3, 7));
+  return wasm_f32x4_add(wasm_i32x4_shuffle(s01, s23, 0, 1, 4, 5), wasm_i32x4_shuffle(s01, s23, 2, 3, 6, 7));
+}
+
+INLINE v128_t f32_group(int32_t bits, const uint8_t* codes, int32_t blocks, const float* x) {
+  v128_t zero_point = wasm_i16x8_splat((int16_t)(1 << (bits - 1)));
+  v128_t column[4];
+  for (int c = 0; c < 4; c++) {
+    column[c] = wasm_f32x4_splat(0.0f);
+  }
+  for (int32_t block = 0; block < blocks; block++) {
+    v128_t planes[8];
+    load_block_planes(bits, codes + block * bits * 16, planes);
+    const float* xb = x + block * BLOCK_ROWS;
+#pragma clang loop unroll(full)
+    for (int m = 0; m < FIELDS_PER_BLOCK; m++) {
+      v128_t field = decode_field(bits, planes, m);
+      v128_t inputs = wasm_v128_load(xb + 4 * m);
+      v128_t columns01 = wasm_i16x8_sub(wasm_u16x8_extend_low_u8x16(field), zero_point);
+      v128_t columns23 = wasm_i16x8_sub(wasm_u16x8_extend_high_u8x16(field), zero_point);
+      v128_t w0 = small_i32x4_to_f32x4(wasm_i32x4_extend_low_i16x8(columns01));
+      v128_t w1 = small_i32x4_to_f32x4(wasm_i32x4_extend_high_i16x8(columns01));
+      v128_t w2 = small_i32x4_to_f32x4(wasm_i32x4_extend_low_i16x8(columns23));
+      v128_t w3 = small_i32x4_to_f32x4(wasm_i32x4_extend_high_i16x8(columns23));
+      column[0] = wasm_f32x4_add(column[0], wasm_f32x4_mul(w0, inputs));
+      column[1] = wasm_f32x4_add(column[1], wasm_f32x4_mul(w1, inputs));
+      column[2] = wasm_f32x4_add(column[2], wasm_f32x4_mul(w2, inputs));
+      column[3] = wasm_f32x4_add(column[3], wasm_f32x4_mul(w3, inputs));
+    }
+  }
+  return transpose_sum(column[0], column[1], column[2], column[3]);
+}
+
+/* args: 0 layer, 1 gathered x (f32 [rows][padded_k]), 2 rows, 3 out. Items are tiles. */
+void exl2_matmul_f32(const Job* job, int32_t begin, int32_t end) {
+  const Exl2Layer* layer = (const Exl2Layer*)job->args[0];
+  const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
+  int32_t rows = job->args[2];
+  const float* bias = (const float*)layer->bias_ptr;
+
+  for (int32_t tile = begin; tile < end; tile++) {
+    const uint8_t* tile_codes = (const uint8_t*)layer->weights_ptr + tile * layer->tile_bytes;
+    const uint8_t* nibbles = (const uint8_t*)layer->scales_ptr + tile * layer->group_count * 4;
+    for (int32_t row = 0; row < rows; row++) {
+      const float* x = (const float*)job->args[1] + row * layer->padded_k;
+      v128_t out = wasm_f32x4_splat(0.0f);
+      int32_t first_row = 0;
+      for (int32_t g = 0; g < layer->group_count; g++) {
+        const Exl2Group* group = groups + g;
+        const uint8_t* codes = tile_codes + group->offset;
+        const float* xg = x + first_row;
+        v128_t sum;
+        switch (group->bits) {
+          case 8:
+            sum = f32_group(8, codes, group->blocks, xg);
+            break;
+          case 6:
+            sum = f32_group(6, codes, group->blocks, xg);
+            break;
+          case 5:
+            sum = f32_group(5, codes, group->blocks, xg);
+            break;
+          case 4:
+            sum = f32_group(4, codes, group->blocks, xg);
+            break;
+          case 3:
+            sum = f32_group(3, codes, group->blocks, xg);
+            break;
+          default:
+            sum = f32_group(2, codes, group->blocks, xg);
+            break;
+        }
+        out = wasm_f32x4_add(out, wasm_f32x4_mul(sum, tile_group_scales(nibbles + 4 * g, group->scale_max)));
+        first_row += group->blocks * BLOCK_ROWS;
+      }
+      float* y = (float*)job->args[3] + row * layer->out_features;
+      store_columns(y, out, bias, tile * TILE_COLS, layer->out_features);
+    }
+  }
+}
