@@ -33,13 +33,17 @@ enum {
 #define JOB_ARGS 14
 
 /*
- * One unit of parallel work: `items` independent items (tiles, rows, heads, elements) that the
- * workers split into contiguous ranges. Arguments are int32 values or f32 bit patterns.
+ * One unit of parallel work: `items` independent items (tiles, rows, heads, elements) that the threads
+ * take in ranges of `grain` items from the shared cursor `next_item`, so a thread that starts late or
+ * runs slower takes fewer. Arguments are int32 values or f32 bit patterns. The JavaScript side sets
+ * `next_item` to 0 before each run.
  */
 typedef struct {
   int32_t op;
   int32_t items;
   int32_t args[JOB_ARGS];
+  int32_t next_item;
+  int32_t grain;
 } Job;
 
 /* Rows of a repacked block: the quantized activation block and the weight tile block share this size. */
@@ -90,11 +94,6 @@ typedef struct {
   int32_t in_features;
   int32_t scale_chunks;   /* activation scales per row: sum over groups of ceil(blocks / CHUNK_BLOCKS) */
 } Exl2Layer;
-
-INLINE void split_range(int32_t total, int32_t index, int32_t count, int32_t* begin, int32_t* end) {
-  *begin = (int32_t)(((int64_t)total * index) / count);
-  *end = (int32_t)(((int64_t)total * (index + 1)) / count);
-}
 
 INLINE float bits_to_float(int32_t bits) {
   return __builtin_bit_cast(float, bits);

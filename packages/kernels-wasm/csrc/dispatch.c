@@ -1,17 +1,11 @@
-/* The single entry point every thread calls: runs worker `index` of `count`'s share of one job. */
+/*
+ * The single entry point every thread calls: thread `index` of `count` takes ranges of one job until none
+ * is left.
+ */
 #include "common.h"
 
-/* Blocks per activation scale of this build (CHUNK_BLOCKS), which sizes the scale arrays. */
-EXPORT("chunk_blocks")
-int32_t chunk_blocks(void) {
-  return CHUNK_BLOCKS;
-}
-
-EXPORT("run_job")
-void run_job(const Job* job, int32_t index, int32_t count) {
-  int32_t begin;
-  int32_t end;
-  split_range(job->items, index, count, &begin, &end);
+/* Runs items [begin, end) of a job on thread `index`. */
+static void run_range(const Job* job, int32_t begin, int32_t end, int32_t index) {
   if (begin >= end) {
     return;
   }
@@ -53,3 +47,27 @@ void run_job(const Job* job, int32_t index, int32_t count) {
       __builtin_trap();
   }
 }
+
+/* Blocks per activation scale of this build (CHUNK_BLOCKS), which sizes the scale arrays. */
+EXPORT("chunk_blocks")
+int32_t chunk_blocks(void) {
+  return CHUNK_BLOCKS;
+}
+
+EXPORT("run_job")
+void run_job(Job* job, int32_t index, int32_t count) {
+  if (count == 1) {
+    run_range(job, 0, job->items, index);
+    return;
+  }
+  int32_t grain = job->grain > 0 ? job->grain : 1;
+  for (;;) {
+    int32_t begin = __atomic_fetch_add(&job->next_item, grain, __ATOMIC_RELAXED);
+    if (begin >= job->items) {
+      return;
+    }
+    int32_t end = job->items - begin < grain ? job->items : begin + grain;
+    run_range(job, begin, end, index);
+  }
+}
+

@@ -107,6 +107,43 @@ static int32_t write_sub_plane(uint8_t* out, const uint8_t codes[TILE_COLS][BLOC
   return 16 * width;
 }
 
+/*
+ * Repacks a full block of 8, 4 or 2 bits straight from the words. Word p of a column holds rows
+ * (32 / bits) * p + k at bits bits * k, and plane p holds the fields whose rows are exactly those, so byte
+ * lane (column c, row offset i) of plane p gathers codes k = 4s + i of word p into bits bits * s.
+ */
+static void repack_full_block(uint8_t* out, const uint32_t* words, int32_t stride, int32_t first_column,
+                              int32_t first_word, int32_t bits) {
+  for (int32_t c = 0; c < TILE_COLS; c++) {
+    for (int32_t p = 0; p < bits; p++) {
+      uint32_t word = words[(first_word + p) * stride + first_column + c];
+      uint32_t lanes;
+      if (bits == 8) {
+        lanes = word; /* byte i is code i */
+      } else if (bits == 4) {
+        /* Nibble i moves to byte i: codes 0-3 form the low nibbles, codes 4-7 the high ones. */
+        uint32_t low = word & 0xffffu;
+        uint32_t high = word >> 16;
+        low = (low | (low << 8)) & 0x00ff00ffu;
+        low = (low | (low << 4)) & 0x0f0f0f0fu;
+        high = (high | (high << 8)) & 0x00ff00ffu;
+        high = (high | (high << 4)) & 0x0f0f0f0fu;
+        lanes = low | (high << 4);
+      } else {
+        lanes = 0;
+        for (int32_t k = 0; k < 16; k++) {
+          lanes |= ((word >> (2 * k)) & 3u) << (8 * (k % 4) + 2 * (k / 4));
+        }
+      }
+      uint8_t* lane = out + 16 * p + 4 * c;
+      lane[0] = (uint8_t)lanes;
+      lane[1] = (uint8_t)(lanes >> 8);
+      lane[2] = (uint8_t)(lanes >> 16);
+      lane[3] = (uint8_t)(lanes >> 24);
+    }
+  }
+}
+
 static void write_block(uint8_t* out, const uint8_t codes[TILE_COLS][BLOCK_ROWS], int32_t bits) {
   switch (bits) {
     case 6:
@@ -195,9 +232,7 @@ void exl2_repack(const Job* job, int32_t begin, int32_t end) {
   int32_t stride = layer->tiles * TILE_COLS;
   int32_t bits = group->bits;
   int32_t word_rows = (rows * bits + 31) / 32;
-#ifndef MINICHAT_RELAXED_SIMD
   int32_t lane_filling = bits == 8 || bits == 4 || bits == 2;
-#endif
   uint8_t codes[TILE_COLS][BLOCK_ROWS];
 
   for (int32_t tile = begin; tile < end; tile++) {
@@ -205,12 +240,10 @@ void exl2_repack(const Job* job, int32_t begin, int32_t end) {
     int32_t first_column = tile * TILE_COLS;
     for (int32_t block = 0; block < group->blocks; block++) {
       uint8_t* block_out = out + block * bits * 16;
-#ifndef MINICHAT_RELAXED_SIMD
       if (lane_filling && (block + 1) * BLOCK_ROWS <= rows) {
         repack_full_block(block_out, words, stride, first_column, block * bits, bits);
         continue;
       }
-#endif
       for (int32_t c = 0; c < TILE_COLS; c++) {
         read_block_column(words, stride, first_column + c, block * bits, word_rows, block * BLOCK_ROWS, rows, bits,
                           codes[c]);

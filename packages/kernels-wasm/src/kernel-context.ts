@@ -1,5 +1,5 @@
 import type { WasmHeap } from './heap.js';
-import { JOB_ARG_SLOTS, JOB_BYTES } from './kernel-ops.js';
+import { JOB_ARG_SLOTS, JOB_BYTES, RANGES_PER_THREAD } from './kernel-ops.js';
 import type { ThreadPool } from './thread-pool.js';
 
 /** The kernel memory, the thread pool and the job block that every op goes through. */
@@ -29,6 +29,9 @@ export class KernelContext {
     ints[base] = kernel;
     ints[base + 1] = items;
     for (let i = 0; i < JOB_ARG_SLOTS; i++) ints[base + 2 + i] = args[i] ?? 0;
+    // The shared cursor of the next free item and the items per range (see `Job` in csrc/common.h).
+    ints[base + 2 + JOB_ARG_SLOTS] = 0;
+    ints[base + 3 + JOB_ARG_SLOTS] = Math.max(1, Math.ceil(items / (this.pool.threads * RANGES_PER_THREAD)));
     this.pool.run(op, this.jobOffset, parallel);
   }
 

@@ -16,8 +16,11 @@ export const KernelOp = {
 /** Int32 argument slots of a job block (`JOB_ARGS` in `csrc/common.h`). */
 export const JOB_ARG_SLOTS = 14;
 
-/** Bytes of a job block: op, item count and the argument slots. */
-export const JOB_BYTES = (2 + JOB_ARG_SLOTS) * 4;
+/** Bytes of a job block: op, item count, the argument slots, the next free item and the grain. */
+export const JOB_BYTES = (4 + JOB_ARG_SLOTS) * 4;
+
+/** Ranges per thread that a parallel job is cut into, so threads that start late or run slower take fewer. */
+export const RANGES_PER_THREAD = 16;
 
 /** Rows per quantized activation block and per weight tile block (`BLOCK_ROWS`). */
 export const BLOCK_ROWS = 32;

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { WasmKernelError } from './errors.js';
 import { WasmHeap } from './heap.js';
+import { JOB_BYTES } from './kernel-ops.js';
 import { nodePlatform } from './platform-node.js';
 import { ThreadPool } from './thread-pool.js';
 
@@ -63,7 +64,7 @@ describe('ThreadPool', () => {
     const pool = await ThreadPool.start(nodePlatform, module, heap, exports.run_job, 2);
     try {
       // Op code 99 does not exist, so run_job traps on both threads.
-      const job = heap.allocate(64, 'job');
+      const job = heap.allocate(JOB_BYTES, 'job');
       heap.ints().set([99, 2], job / 4);
       expect(() => pool.run('test', job, true)).toThrow(WasmKernelError);
       expect(() => pool.run('test', job, false)).toThrow(/The WebAssembly kernel of test\(\) failed/);
