@@ -26,7 +26,14 @@ void kv_store(const Job* job, int32_t begin, int32_t end) {
     } else {
       uint16_t* keys = (uint16_t*)job->args[2] + position * width;
       uint16_t* values = (uint16_t*)job->args[3] + position * width;
-      for (int32_t i = 0; i < width; i++) {
+      int32_t i = 0;
+      for (; i + 8 <= width; i += 8) {
+        wasm_v128_store(keys + i, wasm_u16x8_narrow_i32x4(f32x4_to_f16x4(wasm_v128_load(k + i)),
+                                                          f32x4_to_f16x4(wasm_v128_load(k + i + 4))));
+        wasm_v128_store(values + i, wasm_u16x8_narrow_i32x4(f32x4_to_f16x4(wasm_v128_load(v + i)),
+                                                            f32x4_to_f16x4(wasm_v128_load(v + i + 4))));
+      }
+      for (; i < width; i++) {
         keys[i] = f32_to_f16(k[i]);
         values[i] = f32_to_f16(v[i]);
       }
@@ -34,26 +41,49 @@ void kv_store(const Job* job, int32_t begin, int32_t end) {
   }
 }
 
-INLINE void accumulate_row(float* out, const float* values, float weight, int32_t n) {
-  v128_t w = wasm_f32x4_splat(weight);
-  int32_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    wasm_v128_store(out + i, wasm_f32x4_add(wasm_v128_load(out + i), wasm_f32x4_mul(w, wasm_v128_load(values + i))));
-  }
-  for (; i < n; i++) {
-    out[i] += weight * values[i];
-  }
-}
+/* Output dimensions accumulated in registers at once: 8 vectors of 4. */
+#define VALUE_SLICE 32
 
-INLINE void accumulate_row_f16(float* out, const uint16_t* values, float weight, int32_t n) {
-  v128_t w = wasm_f32x4_splat(weight);
+/*
+ * out[0 .. n) = sum over t < length of weights[t] * values[t * stride + i], for f32 or fp16 values. The
+ * slice of 32 outputs stays in registers while every position adds to it, so each position costs loads
+ * and multiply-adds only.
+ */
+INLINE void weighted_value_sum(float* out, const void* values, int32_t f16, int32_t stride,
+                               const float* weights, int32_t length, int32_t n) {
   int32_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    v128_t v = f16x4_to_f32x4(wasm_u32x4_load16x4(values + i));
-    wasm_v128_store(out + i, wasm_f32x4_add(wasm_v128_load(out + i), wasm_f32x4_mul(w, v)));
+  for (; i + VALUE_SLICE <= n; i += VALUE_SLICE) {
+    v128_t acc[VALUE_SLICE / 4];
+    for (int j = 0; j < VALUE_SLICE / 4; j++) {
+      acc[j] = wasm_f32x4_splat(0.0f);
+    }
+    for (int32_t t = 0; t < length; t++) {
+      v128_t w = wasm_f32x4_splat(weights[t]);
+      if (f16) {
+        const uint16_t* row = (const uint16_t*)values + t * stride + i;
+#pragma clang loop unroll(full)
+        for (int j = 0; j < VALUE_SLICE / 4; j++) {
+          acc[j] = wasm_f32x4_add(acc[j], wasm_f32x4_mul(w, f16x4_to_f32x4(wasm_u32x4_load16x4(row + 4 * j))));
+        }
+      } else {
+        const float* row = (const float*)values + t * stride + i;
+#pragma clang loop unroll(full)
+        for (int j = 0; j < VALUE_SLICE / 4; j++) {
+          acc[j] = wasm_f32x4_add(acc[j], wasm_f32x4_mul(w, wasm_v128_load(row + 4 * j)));
+        }
+      }
+    }
+    for (int j = 0; j < VALUE_SLICE / 4; j++) {
+      wasm_v128_store(out + i + 4 * j, acc[j]);
+    }
   }
   for (; i < n; i++) {
-    out[i] += weight * f16_to_f32(values[i]);
+    float sum = 0.0f;
+    for (int32_t t = 0; t < length; t++) {
+      float value = f16 ? f16_to_f32(((const uint16_t*)values)[t * stride + i]) : ((const float*)values)[t * stride + i];
+      sum += weights[t] * value;
+    }
+    out[i] = sum;
   }
 }
 
@@ -96,19 +126,14 @@ void attention(const Job* job, int32_t begin, int32_t end, int32_t worker) {
         scores[t] = exp_f32(scores[t] - max_score);
         total += scores[t];
       }
-
-      for (int32_t i = 0; i < head_dim; i++) {
-        out[i] = 0.0f;
-      }
       float inverse = 1.0f / total;
       for (int32_t t = 0; t < length; t++) {
-        int32_t offset = t * kv_width + kv_head * head_dim;
-        if (f16) {
-          accumulate_row_f16(out, (const uint16_t*)job->args[3] + offset, scores[t] * inverse, head_dim);
-        } else {
-          accumulate_row(out, (const float*)job->args[3] + offset, scores[t] * inverse, head_dim);
-        }
+        scores[t] *= inverse;
       }
+
+      int32_t element_bytes = f16 ? 2 : 4;
+      const void* values = (const uint8_t*)job->args[3] + kv_head * head_dim * element_bytes;
+      weighted_value_sum(out, values, f16, kv_width, scores, length, head_dim);
     }
   }
 }

@@ -120,6 +120,24 @@ INLINE float f16_to_f32(uint16_t half) {
   return wasm_f32x4_extract_lane(lanes, 0);
 }
 
+/*
+ * f32 to fp16 bits for four values, in the low 16 bits of each u32 lane: round-to-nearest-even, overflow
+ * to infinity, NaN to a quiet NaN. Normal results rebias the exponent and round with one integer add;
+ * subnormal ones come out of the f32 adder by adding 0.5, whose exponent aligns the mantissa.
+ */
+INLINE v128_t f32x4_to_f16x4(v128_t value) {
+  v128_t sign = wasm_v128_and(wasm_u32x4_shr(value, 16), wasm_i32x4_splat(0x8000));
+  v128_t magnitude = wasm_v128_and(value, wasm_i32x4_splat(0x7fffffff));
+  v128_t odd = wasm_v128_and(wasm_u32x4_shr(magnitude, 13), wasm_i32x4_splat(1));
+  v128_t rebiased = wasm_i32x4_add(magnitude, wasm_i32x4_splat((int32_t)0xc8000fffu));
+  v128_t normal = wasm_u32x4_shr(wasm_i32x4_add(rebiased, odd), 13);
+  v128_t subnormal = wasm_i32x4_sub(wasm_f32x4_add(magnitude, wasm_f32x4_splat(0.5f)), wasm_i32x4_splat(0x3f000000));
+  v128_t result = wasm_v128_bitselect(subnormal, normal, wasm_i32x4_lt(magnitude, wasm_i32x4_splat(0x38800000)));
+  result = wasm_v128_bitselect(wasm_i32x4_splat(0x7c00), result, wasm_i32x4_ge(magnitude, wasm_i32x4_splat(0x47800000)));
+  result = wasm_v128_bitselect(wasm_i32x4_splat(0x7e00), result, wasm_i32x4_gt(magnitude, wasm_i32x4_splat(0x7f800000)));
+  return wasm_v128_or(result, sign);
+}
+
 /* f32 to fp16 bits with round-to-nearest-even; overflow gives infinity, NaN stays NaN. */
 INLINE uint16_t f32_to_f16(float value) {
   uint32_t bits = (uint32_t)float_to_bits(value);
@@ -191,29 +209,49 @@ INLINE float horizontal_sum(v128_t v) {
          wasm_f32x4_extract_lane(v, 3);
 }
 
-/* Dot product of two f32 vectors, four lanes wide, then the lanes summed. */
+/* Dot product of two f32 vectors. Four accumulators keep the adds independent of each other's latency. */
 INLINE float dot_f32(const float* a, const float* b, int32_t n) {
-  v128_t acc = wasm_f32x4_splat(0.0f);
+  v128_t acc0 = wasm_f32x4_splat(0.0f);
+  v128_t acc1 = acc0;
+  v128_t acc2 = acc0;
+  v128_t acc3 = acc0;
   int32_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+  for (; i + 16 <= n; i += 16) {
+    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_v128_load(a + i + 4), wasm_v128_load(b + i + 4)));
+    acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(wasm_v128_load(a + i + 8), wasm_v128_load(b + i + 8)));
+    acc3 = wasm_f32x4_add(acc3, wasm_f32x4_mul(wasm_v128_load(a + i + 12), wasm_v128_load(b + i + 12)));
   }
-  float sum = horizontal_sum(acc);
+  for (; i + 4 <= n; i += 4) {
+    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+  }
+  float sum = horizontal_sum(wasm_f32x4_add(wasm_f32x4_add(acc0, acc1), wasm_f32x4_add(acc2, acc3)));
   for (; i < n; i++) {
     sum += a[i] * b[i];
   }
   return sum;
 }
 
-/* Dot product of f32 `a` with fp16 `b`. */
+/* Dot product of f32 `a` with fp16 `b`, with four accumulators as in dot_f32. */
 INLINE float dot_f32_f16(const float* a, const uint16_t* b, int32_t n) {
-  v128_t acc = wasm_f32x4_splat(0.0f);
+  v128_t acc0 = wasm_f32x4_splat(0.0f);
+  v128_t acc1 = acc0;
+  v128_t acc2 = acc0;
+  v128_t acc3 = acc0;
   int32_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    v128_t weights = f16x4_to_f32x4(wasm_u32x4_load16x4(b + i));
-    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(a + i), weights));
+  for (; i + 16 <= n; i += 16) {
+    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(a + i), f16x4_to_f32x4(wasm_u32x4_load16x4(b + i))));
+    acc1 = wasm_f32x4_add(acc1,
+                          wasm_f32x4_mul(wasm_v128_load(a + i + 4), f16x4_to_f32x4(wasm_u32x4_load16x4(b + i + 4))));
+    acc2 = wasm_f32x4_add(acc2,
+                          wasm_f32x4_mul(wasm_v128_load(a + i + 8), f16x4_to_f32x4(wasm_u32x4_load16x4(b + i + 8))));
+    acc3 = wasm_f32x4_add(
+        acc3, wasm_f32x4_mul(wasm_v128_load(a + i + 12), f16x4_to_f32x4(wasm_u32x4_load16x4(b + i + 12))));
   }
-  float sum = horizontal_sum(acc);
+  for (; i + 4 <= n; i += 4) {
+    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(a + i), f16x4_to_f32x4(wasm_u32x4_load16x4(b + i))));
+  }
+  float sum = horizontal_sum(wasm_f32x4_add(wasm_f32x4_add(acc0, acc1), wasm_f32x4_add(acc2, acc3)));
   for (; i < n; i++) {
     sum += a[i] * f16_to_f32(b[i]);
   }

@@ -124,7 +124,68 @@ describe('attention', () => {
     expect(output[6]).toBeCloseTo(0.5, 6);
     expect(output[7]).toBeCloseTo(0.5, 6);
   });
+
+  test('an fp16 cache rounds values to nearest even', async () => {
+    // With one position the softmax weight is exactly 1, so the output is the cached value itself.
+    const inputs = [
+      0,
+      -0,
+      1,
+      -2.5,
+      65504,
+      65519.99,
+      65520,
+      -1e6,
+      Infinity,
+      -Infinity,
+      1 + 2 ** -11, // halfway between 1 and the next fp16 value: ties to even, 1
+      1 + 3 * 2 ** -11, // halfway, ties up to the even 1 + 2^-9
+      1 + 2 ** -11 + 2 ** -20, // just above halfway: rounds up
+      2 ** -14, // smallest normal
+      2 ** -14 - 2 ** -25, // rounds up to the smallest normal
+      2 ** -24, // smallest subnormal
+      2 ** -25, // halfway to the smallest subnormal: ties to even, 0
+      3 * 2 ** -25, // halfway between the first two subnormals: ties to even, 2^-23
+      -1.2345e-6,
+      0.1,
+      3.14159,
+      1234.5678,
+      2 ** -30,
+    ];
+    const width = 24; // three vectors of 8, the width the kernel converts at once
+    const values = Float32Array.from({ length: width }, (_, i) => inputs[i] ?? i / 7);
+    const cache = backend.createKvCache({
+      numLayers: 1,
+      maxSequenceLength: 1,
+      numKvHeads: 1,
+      headDim: width,
+      dtype: 'f16',
+    });
+    const params = { layer: 0, startPosition: 0, numHeads: 1, numKvHeads: 1, headDim: width };
+    const q = await run(1, width, new Array(width).fill(0));
+    const v = await run(1, width, Array.from(values));
+    const out = backend.createActivation(1, width);
+    backend.attention(q, q, v, cache, 1, params, out);
+    const output = await backend.readActivation(out, 0, 1);
+    // The kernel adds each weighted value to 0, which turns -0 into +0.
+    expect(Array.from(output)).toEqual(Array.from(values, (value) => 0 + roundToHalf(value)));
+  });
 });
+
+/** The fp16 value nearest to `value` (ties to even), computed in double precision without bit tricks. */
+function roundToHalf(value: number): number {
+  if (!Number.isFinite(value) || value === 0) return value;
+  const magnitude = Math.abs(Math.fround(value));
+  // The fp16 grid step at this magnitude: 2^-24 below 2^-14, else 2^(exponent - 10).
+  const exponent = Math.max(Math.floor(Math.log2(magnitude)), -14);
+  const step = 2 ** (exponent - 10);
+  const units = magnitude / step;
+  const floor = Math.floor(units);
+  const fraction = units - floor;
+  const rounded = fraction > 0.5 || (fraction === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
+  const result = rounded * step;
+  return Math.sign(value) * (result > 65504 ? Infinity : result);
+}
 
 describe('sample', () => {
   test('greedy picks the lowest id of tied maxima', async () => {
