@@ -148,7 +148,7 @@ describe('attention', () => {
       3 * 2 ** -25, // halfway between the first two subnormals: ties to even, 2^-23
       -1.2345e-6,
       0.1,
-      3.14159,
+      Math.PI,
       1234.5678,
       2 ** -30,
     ];
