@@ -54,6 +54,35 @@ INLINE void relaxed_block(int32_t bits, const uint8_t* codes, int32_t rows, cons
   }
 }
 
+/*
+ * relaxed_block for 4-bit codes and several rows, one plane (fields 2p and 2p + 1) per loop iteration.
+ * Unrolled, V8 loads every plane and every row's activations of the block first and spills them; the loop
+ * keeps each plane's values live only while they are used (prefill measured about 20% faster). One row
+ * is faster unrolled.
+ */
+INLINE void relaxed_block_4(const uint8_t* codes, int32_t rows, const int8_t* const* xq,
+                            const int16_t* const* multipliers, v128_t* sums) {
+  v128_t partial[BATCH_ROWS];
+  v128_t mask = wasm_i8x16_splat(0x0f);
+  for (int32_t r = 0; r < rows; r++) {
+    partial[r] = wasm_i16x8_splat(0);
+  }
+#pragma clang loop unroll(disable)
+  for (int32_t p = 0; p < 4; p++) {
+    v128_t plane = wasm_v128_load(codes + 16 * p);
+    v128_t low = wasm_v128_and(plane, mask);
+    v128_t high = wasm_v128_and(wasm_u16x8_shr(plane, 4), mask);
+    for (int32_t r = 0; r < rows; r++) {
+      v128_t products = wasm_i16x8_add(relaxed_dot_i8x16_i7x16(field_activations(xq[r], 2 * p), low),
+                                       relaxed_dot_i8x16_i7x16(field_activations(xq[r], 2 * p + 1), high));
+      partial[r] = wasm_i16x8_add(partial[r], products);
+    }
+  }
+  for (int32_t r = 0; r < rows; r++) {
+    sums[r] = wasm_i32x4_add(sums[r], wasm_i32x4_dot_i16x8(partial[r], wasm_v128_load16_splat(multipliers[r])));
+  }
+}
+
 /* One 8-bit block for `rows` rows: codes widen to 16 bits, columns 0-1 in the low half, 2-3 in the high. */
 INLINE void wide_block(const uint8_t* codes, int32_t rows, const int8_t* const* xq,
                        const int16_t* const* multipliers, v128_t* sums) {
@@ -106,6 +135,8 @@ INLINE void quantized_group(int32_t bits, const uint8_t* codes, int32_t blocks, 
       const uint8_t* block_codes = codes + (block + i) * bits * 16;
       if (bits == 8) {
         wide_block(block_codes, rows, xq, multipliers, sums);
+      } else if (bits == 4 && rows > 1) {
+        relaxed_block_4(block_codes, rows, xq, multipliers, sums);
       } else {
         relaxed_block(bits, block_codes, rows, xq, multipliers, sums);
       }
