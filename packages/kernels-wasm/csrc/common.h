@@ -122,8 +122,8 @@ INLINE float f16_to_f32(uint16_t half) {
 
 /*
  * f32 to fp16 bits for four values, in the low 16 bits of each u32 lane: round-to-nearest-even, overflow
- * to infinity, NaN to a quiet NaN. Normal results rebias the exponent and round with one integer add;
- * subnormal ones come out of the f32 adder by adding 0.5, whose exponent aligns the mantissa.
+ * to infinity, NaN to a quiet NaN. Normal results rebias the exponent and round with one integer add.
+ * Subnormal ones come out of the f32 adder: adding 0.5 aligns the mantissa to the fp16 subnormal step.
  */
 INLINE v128_t f32x4_to_f16x4(v128_t value) {
   v128_t sign = wasm_v128_and(wasm_u32x4_shr(value, 16), wasm_i32x4_splat(0x8000));

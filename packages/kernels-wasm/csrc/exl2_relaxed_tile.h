@@ -2,7 +2,7 @@
  * The EXL2 tile layout of the relaxed-SIMD build and its decoder.
  *
  * A block is 32 stored rows by 4 output columns (128 codes) in `bits` planes of 16 bytes, the same size
- * as the packed file format. Byte lane L belongs to column L / 4 and holds eight fields: field m is the
+ * as the packed file format. Byte lane L belongs to column L / 4 and has eight fields: field m is the
  * code of row 4m + L % 4. So field m of the block is one vector of 16 unsigned 8-bit codes, four per
  * column, and `i16x8.relaxed_dot_i8x16_i7x16_s` of it with the activations x[4m .. 4m + 3] repeated four
  * times gives per-column sums of two rows in each 16-bit lane.

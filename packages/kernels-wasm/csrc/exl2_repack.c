@@ -108,8 +108,8 @@ static int32_t write_sub_plane(uint8_t* out, const uint8_t codes[TILE_COLS][BLOC
 }
 
 /*
- * Repacks a full block of 8, 4 or 2 bits straight from the words. Word p of a column holds rows
- * (32 / bits) * p + k at bits bits * k, and plane p holds the fields whose rows are exactly those, so byte
+ * Repacks a full block of 8, 4 or 2 bits straight from the words. Word p of a column has rows
+ * (32 / bits) * p + k at bits bits * k, and plane p has the fields whose rows are exactly those, so byte
  * lane (column c, row offset i) of plane p gathers codes k = 4s + i of word p into bits bits * s.
  */
 static void repack_full_block(uint8_t* out, const uint32_t* words, int32_t stride, int32_t first_column,
