@@ -64,6 +64,22 @@ describe('minichat CLI', () => {
     expect(run.stderr).toContain("Run 'minichat inspect --help' for usage.");
   });
 
+  test('negative temperature is a usage error', async () => {
+    const run = await runCliProcess([
+      'generate',
+      '--model',
+      './no-such-model-dir',
+      '--prompt',
+      'hi',
+      '--temperature',
+      '-1',
+    ]);
+
+    // The value is checked before the model is looked up, so the missing model does not matter.
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error: .*--temperature/);
+  });
+
   test('--version prints the version', async () => {
     const run = await runCliProcess(['--version']);
 

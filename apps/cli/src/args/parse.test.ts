@@ -32,6 +32,32 @@ describe('parseCommandArgs', () => {
     expect(parseCommandArgs(command, ['-h'])).toEqual({ kind: 'help' });
   });
 
+  test('takes a negative number as a value', () => {
+    const result = parseCommandArgs(command, ['in.txt', '--count', '-1']);
+
+    expect(result).toEqual({
+      kind: 'args',
+      args: {
+        command: 'demo',
+        values: { quiet: false, count: '-1', json: undefined },
+        positionals: ['in.txt'],
+      },
+    });
+  });
+
+  test('keeps arguments after -- as positionals', () => {
+    const result = parseCommandArgs(command, ['--', '-1']);
+
+    expect(result).toEqual({
+      kind: 'args',
+      args: {
+        command: 'demo',
+        values: { quiet: false, count: undefined, json: undefined },
+        positionals: ['-1'],
+      },
+    });
+  });
+
   test('rejects an unknown option', () => {
     expect(() => parseCommandArgs(command, ['in.txt', '--bogus'])).toThrow("Unknown option '--bogus'.");
   });

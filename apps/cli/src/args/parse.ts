@@ -13,6 +13,37 @@ const PARSE_ARGS_ERROR_CODES = new Set([
   'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL',
 ]);
 
+/** A value that `util.parseArgs` would take for an option name: a negative number such as -1 or -.5. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/**
+ * Joins `--name -1` into `--name=-1` for options that take a value. `util.parseArgs` calls a value that
+ * starts with a dash ambiguous, so a negative number would otherwise fail before the option's own range
+ * check could explain what is allowed. Arguments after `--` are left alone.
+ */
+function joinNegativeValues(
+  argv: readonly string[],
+  options: Record<string, { type: 'string' | 'boolean'; short?: string }>,
+): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const argument = argv[i]!;
+    if (argument === '--') {
+      joined.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    const takesValue = argument.startsWith('--') && options[argument.slice(2)]?.type === 'string';
+    if (takesValue && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      joined.push(`${argument}=${next}`);
+      i++;
+    } else {
+      joined.push(argument);
+    }
+  }
+  return joined;
+}
+
 /**
  * Parses `argv` (the arguments after the command name) against the command's options with Node's
  * `util.parseArgs` in strict mode. Invalid arguments raise a {@link UsageError} that names the
@@ -29,7 +60,12 @@ export function parseCommandArgs(command: CommandSpec, argv: readonly string[]):
 
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+    parsed = parseArgs({
+      args: joinNegativeValues(argv, options),
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && PARSE_ARGS_ERROR_CODES.has(code)) {

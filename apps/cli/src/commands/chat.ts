@@ -55,6 +55,8 @@ export const chatCommand: CommandSpec = {
     'chat --model ./MiniChat-2-3B-exl2 --system "You are a helpful assistant." --max-tokens 512',
   ],
   async run(args, context) {
+    // Check the option values before a model is opened or downloaded.
+    readSamplingSettings(args, undefined);
     const opened = await openModelArgument(readModelArgument(args), context.io, {
       hub: readHubSettings(args, context.io),
       access: 'pull',

@@ -110,6 +110,9 @@ export const generateCommand: CommandSpec = {
   async run(args, context) {
     const prompt = requiredStringOption(args, 'prompt');
     const json = flagOption(args, 'json');
+    // Check the option values before a model is opened or downloaded.
+    readSamplingSettings(args, undefined);
+    readContextLength(args);
     const opened = await openModelArgument(readModelArgument(args), context.io, {
       hub: readHubSettings(args, context.io),
       access: 'pull',
