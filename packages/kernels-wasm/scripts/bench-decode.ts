@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import type { Activation, Exl2WeightData, LinearWeight } from '@minichat/runtime';
 import { createWasmBackend } from '../src/node.js';
+import { randomLayer } from './random-exl2.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,47 +30,6 @@ const HEADS = 24;
 const HEAD_DIM = 128;
 const VOCAB = 49216;
 const bits = Number(values.bits);
-
-function randomWords(count: number): Uint32Array {
-  const words = new Uint32Array(count);
-  for (let i = 0; i < count; i += 16384) crypto.getRandomValues(words.subarray(i, i + 16384));
-  return words;
-}
-
-/** Builds a random layer whose groups all have `groupBits` bits and 128 rows. */
-function randomLayer(
-  name: string,
-  inFeatures: number,
-  outFeatures: number,
-  groupBits: number,
-): Exl2WeightData {
-  const paddedOutFeatures = Math.ceil(outFeatures / 32) * 32;
-  const groupCount = inFeatures / 128;
-  const groups = Array.from({ length: groupCount }, (_, g) => ({
-    bits: groupBits,
-    rows: 128,
-    rowStart: g * 128,
-    qRowStart: g * 4 * groupBits,
-  }));
-  const perm = Uint32Array.from({ length: inFeatures }, (_, k) => k);
-  for (let k = inFeatures - 1; k > 0; k--) {
-    const j = Math.floor(Math.random() * (k + 1));
-    [perm[k], perm[j]] = [perm[j]!, perm[k]!];
-  }
-  return {
-    kind: 'exl2',
-    name,
-    inFeatures,
-    outFeatures,
-    paddedOutFeatures,
-    qWeight: randomWords(groupCount * 4 * groupBits * paddedOutFeatures),
-    qScale: randomWords((groupCount * paddedOutFeatures) / 8),
-    // fp16 0.0005: small enough that random codes keep activations finite through 24 layers.
-    qScaleMax: new Uint16Array(groupCount).fill(0x1019),
-    groups,
-    perm,
-  };
-}
 
 const backend = await createWasmBackend({
   ...(values.threads === undefined ? {} : { threads: Number(values.threads) }),

@@ -1,41 +1,9 @@
-import type { Exl2WeightData } from '@minichat/runtime';
 import { createWasmBackend } from '../src/node.js';
+import { randomLayer } from './random-exl2.js';
 
 const threads = Number(process.argv[2] ?? 2);
 const relaxed = process.argv[3] !== 'baseline';
 const backend = await createWasmBackend({ threads, relaxedSimd: relaxed });
-function randomWords(count: number): Uint32Array {
-  const words = new Uint32Array(count);
-  for (let i = 0; i < count; i += 16384) crypto.getRandomValues(words.subarray(i, i + 16384));
-  return words;
-}
-function randomLayer(
-  name: string,
-  inFeatures: number,
-  outFeatures: number,
-  groupBits: number,
-): Exl2WeightData {
-  const groupCount = inFeatures / 128;
-  const groups = Array.from({ length: groupCount }, (_, g) => ({
-    bits: groupBits,
-    rows: 128,
-    rowStart: g * 128,
-    qRowStart: g * 4 * groupBits,
-  }));
-  const perm = Uint32Array.from({ length: inFeatures }, (_, k) => k);
-  return {
-    kind: 'exl2',
-    name,
-    inFeatures,
-    outFeatures,
-    paddedOutFeatures: outFeatures,
-    qWeight: randomWords(groupCount * 4 * groupBits * outFeatures),
-    qScale: randomWords((groupCount * outFeatures) / 8),
-    qScaleMax: new Uint16Array(groupCount).fill(0x1019),
-    groups,
-    perm,
-  };
-}
 const K = 3072,
   N = 8192,
   copies = 8;

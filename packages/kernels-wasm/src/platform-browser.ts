@@ -1,27 +1,12 @@
 import { WasmModuleLoadError } from './errors.js';
+import { kernelModuleUrl } from './kernel-files.js';
 import type { Platform, WorkerThread } from './platform.js';
 import { engineHasRelaxedSimd } from './relaxed-simd.js';
-
-/**
- * Kernel files by [shared][relaxed], spelled out per file so bundlers see `new URL(literal,
- * import.meta.url)` and copy the asset. From src/ and from dist/ alike, ../dist/ is the package's dist
- * folder.
- */
-function moduleUrl(shared: boolean, relaxed: boolean): URL {
-  if (shared) {
-    return relaxed
-      ? new URL('../dist/minichat-kernels-shared-relaxed.wasm', import.meta.url)
-      : new URL('../dist/minichat-kernels-shared.wasm', import.meta.url);
-  }
-  return relaxed
-    ? new URL('../dist/minichat-kernels-relaxed.wasm', import.meta.url)
-    : new URL('../dist/minichat-kernels.wasm', import.meta.url);
-}
 
 /** Browser and worker environments: fetch the kernels beside this module and use Web Workers. */
 export const browserPlatform: Platform = {
   async loadModule(shared, relaxed) {
-    const url = moduleUrl(shared, relaxed);
+    const url = kernelModuleUrl(shared, relaxed);
     try {
       const response = await fetch(url);
       if (!response.ok) throw new Error(`HTTP ${response.status}`);

@@ -4,25 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { WasmModuleLoadError } from './errors.js';
+import { kernelModuleUrl } from './kernel-files.js';
 import type { Platform, WorkerThread } from './platform.js';
 import { engineHasRelaxedSimd } from './relaxed-simd.js';
-
-/** Kernel files in dist/ by [shared][relaxed]. */
-function moduleUrl(shared: boolean, relaxed: boolean): URL {
-  if (shared) {
-    return relaxed
-      ? new URL('../dist/minichat-kernels-shared-relaxed.wasm', import.meta.url)
-      : new URL('../dist/minichat-kernels-shared.wasm', import.meta.url);
-  }
-  return relaxed
-    ? new URL('../dist/minichat-kernels-relaxed.wasm', import.meta.url)
-    : new URL('../dist/minichat-kernels.wasm', import.meta.url);
-}
 
 /** Node: read the kernels from dist/ beside this module and use `worker_threads`. */
 export const nodePlatform: Platform = {
   async loadModule(shared, relaxed) {
-    const path = fileURLToPath(moduleUrl(shared, relaxed));
+    const path = fileURLToPath(kernelModuleUrl(shared, relaxed));
     try {
       return await WebAssembly.compile(await readFile(path));
     } catch (error) {
