@@ -54,32 +54,62 @@ INLINE void relaxed_block(int32_t bits, const uint8_t* codes, int32_t rows, cons
   }
 }
 
+/* Bits [shift, shift + width) of each byte moved to bit `position`, for a shift that varies at run time. */
+INLINE v128_t byte_field_at(v128_t plane, int32_t shift, int width, int position) {
+  v128_t field = wasm_v128_and(wasm_u16x8_shr(plane, shift), wasm_i8x16_splat((int8_t)((1 << width) - 1)));
+  return position == 0 ? field : wasm_i16x8_shl(field, position);
+}
+
+/* Field `m` (varying at run time) of a block of up to 6 bits, reading its planes from `codes`. */
+INLINE v128_t decode_field_at(int32_t bits, const uint8_t* codes, int32_t m) {
+  switch (bits) {
+    case 6:
+      return wasm_v128_or(byte_field_at(wasm_v128_load(codes + 16 * (m >> 1)), 4 * (m & 1), 4, 0),
+                          byte_field_at(wasm_v128_load(codes + 16 * (4 + (m >> 2))), 2 * (m & 3), 2, 4));
+    case 5:
+      return wasm_v128_or(byte_field_at(wasm_v128_load(codes + 16 * (m >> 1)), 4 * (m & 1), 4, 0),
+                          byte_field_at(wasm_v128_load(codes + 64), m, 1, 4));
+    case 4:
+      return byte_field_at(wasm_v128_load(codes + 16 * (m >> 1)), 4 * (m & 1), 4, 0);
+    case 3:
+      return wasm_v128_or(byte_field_at(wasm_v128_load(codes + 16 * (m >> 2)), 2 * (m & 3), 2, 0),
+                          byte_field_at(wasm_v128_load(codes + 32), m, 1, 2));
+    default:
+      return byte_field_at(wasm_v128_load(codes + 16 * (m >> 2)), 2 * (m & 3), 2, 0);
+  }
+}
+
 /*
- * relaxed_block for 4-bit codes and several rows, one plane (fields 2p and 2p + 1) per loop iteration.
- * Unrolled, V8 loads every plane and every row's activations of the block first and spills them. The
- * loop keeps each plane's values live only while they are used, which made prefill about 20% faster. One
- * row is faster unrolled.
+ * relaxed_block for several rows, two fields per loop iteration. Unrolled, V8 loads every plane and
+ * every row's activations of the block first and spills them. The loop keeps each pair's values live
+ * only while they are used, which made 4-bit prefill about 20% faster. One row is faster unrolled.
  */
-INLINE void relaxed_block_4(const uint8_t* codes, int32_t rows, const int8_t* const* xq,
-                            const int16_t* const* multipliers, v128_t* sums) {
+INLINE void relaxed_block_looped(int32_t bits, const uint8_t* codes, int32_t rows, const int8_t* const* xq,
+                                 const int16_t* const* multipliers, v128_t* sums) {
   v128_t partial[BATCH_ROWS];
-  v128_t mask = wasm_i8x16_splat(0x0f);
+  /* Up to 4 bits, the sums of all 8 fields fit in 16 bits; 5 and 6 bits widen after every pair. */
+  int widen_each_pair = bits > 4;
   for (int32_t r = 0; r < rows; r++) {
     partial[r] = wasm_i16x8_splat(0);
   }
 #pragma clang loop unroll(disable)
-  for (int32_t p = 0; p < 4; p++) {
-    v128_t plane = wasm_v128_load(codes + 16 * p);
-    v128_t low = wasm_v128_and(plane, mask);
-    v128_t high = wasm_v128_and(wasm_u16x8_shr(plane, 4), mask);
+  for (int32_t pair = 0; pair < FIELDS_PER_BLOCK / 2; pair++) {
+    v128_t even = decode_field_at(bits, codes, 2 * pair);
+    v128_t odd = decode_field_at(bits, codes, 2 * pair + 1);
     for (int32_t r = 0; r < rows; r++) {
-      v128_t products = wasm_i16x8_add(relaxed_dot_i8x16_i7x16(field_activations(xq[r], 2 * p), low),
-                                       relaxed_dot_i8x16_i7x16(field_activations(xq[r], 2 * p + 1), high));
+      v128_t products = wasm_i16x8_add(relaxed_dot_i8x16_i7x16(field_activations(xq[r], 2 * pair), even),
+                                       relaxed_dot_i8x16_i7x16(field_activations(xq[r], 2 * pair + 1), odd));
       partial[r] = wasm_i16x8_add(partial[r], products);
+      if (widen_each_pair) {
+        sums[r] = wasm_i32x4_add(sums[r], wasm_i32x4_dot_i16x8(partial[r], wasm_v128_load16_splat(multipliers[r])));
+        partial[r] = wasm_i16x8_splat(0);
+      }
     }
   }
-  for (int32_t r = 0; r < rows; r++) {
-    sums[r] = wasm_i32x4_add(sums[r], wasm_i32x4_dot_i16x8(partial[r], wasm_v128_load16_splat(multipliers[r])));
+  if (!widen_each_pair) {
+    for (int32_t r = 0; r < rows; r++) {
+      sums[r] = wasm_i32x4_add(sums[r], wasm_i32x4_dot_i16x8(partial[r], wasm_v128_load16_splat(multipliers[r])));
+    }
   }
 }
 
@@ -135,8 +165,8 @@ INLINE void quantized_group(int32_t bits, const uint8_t* codes, int32_t blocks, 
       const uint8_t* block_codes = codes + (block + i) * bits * 16;
       if (bits == 8) {
         wide_block(block_codes, rows, xq, multipliers, sums);
-      } else if (bits == 4 && rows > 1) {
-        relaxed_block_4(block_codes, rows, xq, multipliers, sums);
+      } else if (rows > 1) {
+        relaxed_block_looped(bits, block_codes, rows, xq, multipliers, sums);
       } else {
         relaxed_block(bits, block_codes, rows, xq, multipliers, sums);
       }
