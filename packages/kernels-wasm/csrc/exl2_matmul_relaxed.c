@@ -254,17 +254,33 @@ INLINE void paired_group(int32_t bits, const uint8_t* codes_a, const uint8_t* co
     int32_t count = blocks - block < CHUNK_BLOCKS ? blocks - block : CHUNK_BLOCKS;
     v128_t sum_a = wasm_i32x4_splat(0);
     v128_t sum_b = wasm_i32x4_splat(0);
-    for (int32_t i = 0; i < count; i++) {
-      int32_t index = first_block + block + i;
-      const int8_t* xq = xq_row + index * BLOCK_ROWS;
-      const int16_t* multiplier = multiplier_row + index;
-      int32_t offset = (block + i) * bits * 16;
-      if (bits == 8) {
-        wide_block(codes_a + offset, 1, &xq, &multiplier, &sum_a);
-        wide_block(codes_b + offset, 1, &xq, &multiplier, &sum_b);
-      } else {
-        relaxed_block(bits, codes_a + offset, 1, &xq, &multiplier, &sum_a);
-        relaxed_block(bits, codes_b + offset, 1, &xq, &multiplier, &sum_b);
+    if (bits == 8 || bits == 4 || bits == 2) {
+      for (int32_t i = 0; i < count; i++) {
+        int32_t index = first_block + block + i;
+        const int8_t* xq = xq_row + index * BLOCK_ROWS;
+        const int16_t* multiplier = multiplier_row + index;
+        int32_t offset = (block + i) * bits * 16;
+        if (bits == 8) {
+          wide_block(codes_a + offset, 1, &xq, &multiplier, &sum_a);
+          wide_block(codes_b + offset, 1, &xq, &multiplier, &sum_b);
+        } else {
+          relaxed_block(bits, codes_a + offset, 1, &xq, &multiplier, &sum_a);
+          relaxed_block(bits, codes_b + offset, 1, &xq, &multiplier, &sum_b);
+        }
+      }
+    } else {
+      /* 3-, 5- and 6-bit blocks decode from two sub-planes; interleaved, they spill and run slower. */
+      for (int32_t i = 0; i < count; i++) {
+        int32_t index = first_block + block + i;
+        const int8_t* xq = xq_row + index * BLOCK_ROWS;
+        const int16_t* multiplier = multiplier_row + index;
+        relaxed_block(bits, codes_a + (block + i) * bits * 16, 1, &xq, &multiplier, &sum_a);
+      }
+      for (int32_t i = 0; i < count; i++) {
+        int32_t index = first_block + block + i;
+        const int8_t* xq = xq_row + index * BLOCK_ROWS;
+        const int16_t* multiplier = multiplier_row + index;
+        relaxed_block(bits, codes_b + (block + i) * bits * 16, 1, &xq, &multiplier, &sum_b);
       }
     }
     v128_t correction = wasm_f32x4_splat(correction_row[chunk]);
