@@ -26,9 +26,9 @@
 
 /*
  * args: 0 layer, 1 x (f32 [rows][in_features]), 2 xq (i8 [rows][padded_k]), 3 chunk scales
- * (f32 [rows][scale_chunks]), 4 chunk corrections (f32, same shape: zero point * sum over blocks of
- * m_b * sum of the block's xq), 5 block multipliers (i16 [rows][padded_k / 32]). Items are rows. A chunk
- * is up to CHUNK_BLOCKS blocks of one group.
+ * (f32 [rows][scale_chunks]), 4 chunk corrections (f32, same shape), 5 block multipliers
+ * (i16 [rows][padded_k / 32]). A chunk's correction is the zero point times the sum over its blocks of
+ * m_b times the block's sum of xq. Items are rows. A chunk is up to CHUNK_BLOCKS blocks of one group.
  */
 void exl2_quantize(const Job* job, int32_t begin, int32_t end) {
   const Exl2Layer* layer = (const Exl2Layer*)job->args[0];

@@ -7,8 +7,8 @@
  * column, and `i16x8.relaxed_dot_i8x16_i7x16_s` of it with the activations x[4m .. 4m + 3] repeated four
  * times gives per-column sums of two rows in each 16-bit lane.
  *
- * A width splits into sub-planes of 8, 4, 2 or 1 bits: 8, 4 and 2 are one sub-plane each; 6 is a 4-bit
- * sub-plane of the low bits followed by a 2-bit one of the high bits; 5 is 4 + 1 and 3 is 2 + 1. A
+ * A width splits into sub-planes of 8, 4, 2 or 1 bits. 8, 4 and 2 are one sub-plane each. 6 is a 4-bit
+ * sub-plane of the low bits followed by a 2-bit one of the high bits, 5 is 4 + 1 and 3 is 2 + 1. A
  * sub-plane of width w takes w planes, and plane p holds fields p * (8 / w) + s at bits w * s.
  */
 #ifndef MINICHAT_KERNELS_EXL2_RELAXED_TILE_H

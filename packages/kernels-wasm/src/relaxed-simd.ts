@@ -17,7 +17,7 @@ const RELAXED_SIMD_PROBE = Uint8Array.from([
   0x0b,
 ]);
 
-/** Whether this engine compiles relaxed SIMD's 8-bit dot product. */
+/** Returns whether this engine compiles relaxed SIMD's 8-bit dot product. */
 export function engineHasRelaxedSimd(): boolean {
   return WebAssembly.validate(RELAXED_SIMD_PROBE);
 }

@@ -153,6 +153,7 @@ describe('attention', () => {
       2 ** -30,
     ];
     const width = 24; // three vectors of 8, the width the kernel converts at once
+
     const values = Float32Array.from({ length: width }, (_, i) => inputs[i] ?? i / 7);
     const cache = backend.createKvCache({
       numLayers: 1,
@@ -162,17 +163,19 @@ describe('attention', () => {
       dtype: 'f16',
     });
     const params = { layer: 0, startPosition: 0, numHeads: 1, numKvHeads: 1, headDim: width };
+
     const q = await run(1, width, new Array(width).fill(0));
     const v = await run(1, width, Array.from(values));
     const out = backend.createActivation(1, width);
     backend.attention(q, q, v, cache, 1, params, out);
     const output = await backend.readActivation(out, 0, 1);
+
     // The kernel adds each weighted value to 0, which turns -0 into +0.
     expect(Array.from(output)).toEqual(Array.from(values, (value) => 0 + roundToHalf(value)));
   });
 });
 
-/** The fp16 value nearest to `value` (ties to even), computed in double precision without bit tricks. */
+/** Returns the fp16 value nearest to `value` (ties to even), computed in double precision without bit tricks. */
 function roundToHalf(value: number): number {
   if (!Number.isFinite(value) || value === 0) return value;
   const magnitude = Math.abs(Math.fround(value));

@@ -22,7 +22,7 @@ function functionBodies(file: string): Map<string, string> {
   return new Map([...bodies].map(([name, lines]) => [name, lines.join('\n')]));
 }
 
-/** The integer EXL2 product with the functions it calls that the compiler kept out of line. */
+/** Joins the integer EXL2 product and the functions it calls that the compiler kept out of line. */
 function integerProduct(bodies: Map<string, string>): string {
   return [...bodies]
     .filter(([name]) => name === 'exl2_matmul_quantized' || name.startsWith('quantized_tile'))

