@@ -34,7 +34,7 @@ void exl2_quantize(const Job* job, int32_t begin, int32_t end) {
   const Exl2Layer* layer = (const Exl2Layer*)job->args[0];
   const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
   const int32_t* gather = (const int32_t*)layer->gather_ptr;
-  float values[CHUNK_BLOCKS * BLOCK_ROWS];
+  float values[CHUNK_BLOCKS * BLOCK_ROWS] __attribute__((aligned(16)));
   int32_t blocks_per_row = layer->padded_k / BLOCK_ROWS;
 
   for (int32_t row = begin; row < end; row++) {
@@ -54,16 +54,18 @@ void exl2_quantize(const Job* job, int32_t begin, int32_t end) {
         float block_max[CHUNK_BLOCKS];
         float chunk_max = 0.0f;
         for (int32_t b = 0; b < count; b++) {
-          float max_abs = 0.0f;
           for (int32_t k = b * BLOCK_ROWS; k < (b + 1) * BLOCK_ROWS; k++) {
             int32_t feature = gather[first + k];
-            float value = feature >= 0 ? x[feature] : 0.0f;
-            float magnitude = __builtin_fabsf(value);
-            values[k] = value;
-            max_abs = magnitude > max_abs ? magnitude : max_abs;
+            values[k] = feature >= 0 ? x[feature] : 0.0f;
           }
-          block_max[b] = max_abs;
-          chunk_max = max_abs > chunk_max ? max_abs : chunk_max;
+          v128_t max_abs = wasm_f32x4_splat(0.0f);
+          for (int32_t k = b * BLOCK_ROWS; k < (b + 1) * BLOCK_ROWS; k += 4) {
+            max_abs = wasm_f32x4_max(max_abs, wasm_f32x4_abs(wasm_v128_load(values + k)));
+          }
+          max_abs = wasm_f32x4_max(max_abs, wasm_i32x4_shuffle(max_abs, max_abs, 2, 3, 0, 1));
+          max_abs = wasm_f32x4_max(max_abs, wasm_i32x4_shuffle(max_abs, max_abs, 1, 0, 3, 2));
+          block_max[b] = wasm_f32x4_extract_lane(max_abs, 0);
+          chunk_max = block_max[b] > chunk_max ? block_max[b] : chunk_max;
         }
         float unit = chunk_max / (float)(QUANT_MAX * MULTIPLIER_ONE);
         int64_t correction = 0;
@@ -73,14 +75,23 @@ void exl2_quantize(const Job* job, int32_t begin, int32_t end) {
             multiplier = (int32_t)__builtin_ceilf(block_max[b] / chunk_max * (float)MULTIPLIER_ONE);
             multiplier = multiplier < 1 ? 1 : (multiplier > MULTIPLIER_ONE ? MULTIPLIER_ONE : multiplier);
           }
-          float inverse = chunk_max > 0.0f ? 1.0f / (unit * (float)multiplier) : 0.0f;
-          int32_t sum = 0;
-          for (int32_t k = b * BLOCK_ROWS; k < (b + 1) * BLOCK_ROWS; k++) {
-            int32_t q = (int32_t)__builtin_rintf(values[k] * inverse);
-            q = q > QUANT_MAX ? QUANT_MAX : (q < -QUANT_MAX ? -QUANT_MAX : q);
-            xq[first + k] = (int8_t)q;
-            sum += q;
+          v128_t inverse = wasm_f32x4_splat(chunk_max > 0.0f ? 1.0f / (unit * (float)multiplier) : 0.0f);
+          v128_t sums = wasm_i32x4_splat(0);
+          for (int32_t k = b * BLOCK_ROWS; k < (b + 1) * BLOCK_ROWS; k += 16) {
+            /* Round to nearest even as rintf does, clamp, then narrow 16 values to bytes. */
+            v128_t q[4];
+            for (int i = 0; i < 4; i++) {
+              v128_t scaled = wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(values + k + 4 * i), inverse));
+              q[i] = wasm_i32x4_max(wasm_i32x4_min(wasm_i32x4_trunc_sat_f32x4(scaled), wasm_i32x4_splat(QUANT_MAX)),
+                                    wasm_i32x4_splat(-QUANT_MAX));
+              sums = wasm_i32x4_add(sums, q[i]);
+            }
+            v128_t low = wasm_i16x8_narrow_i32x4(q[0], q[1]);
+            v128_t high = wasm_i16x8_narrow_i32x4(q[2], q[3]);
+            wasm_v128_store(xq + first + k, wasm_i8x16_narrow_i16x8(low, high));
           }
+          int32_t sum = wasm_i32x4_extract_lane(sums, 0) + wasm_i32x4_extract_lane(sums, 1) +
+                        wasm_i32x4_extract_lane(sums, 2) + wasm_i32x4_extract_lane(sums, 3);
           multipliers[first / BLOCK_ROWS + b] = (int16_t)multiplier;
           correction += (int64_t)zero_point * multiplier * sum;
         }
