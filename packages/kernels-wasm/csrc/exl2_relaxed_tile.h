@@ -9,7 +9,7 @@
  *
  * A width splits into sub-planes of 8, 4, 2 or 1 bits. 8, 4 and 2 are one sub-plane each. 6 is a 4-bit
  * sub-plane of the low bits followed by a 2-bit one of the high bits, 5 is 4 + 1 and 3 is 2 + 1. A
- * sub-plane of width w takes w planes, and plane p holds fields p * (8 / w) + s at bits w * s.
+ * sub-plane of width w takes w planes, and plane p contains fields p * (8 / w) + s at bits w * s.
  */
 #ifndef MINICHAT_KERNELS_EXL2_RELAXED_TILE_H
 #define MINICHAT_KERNELS_EXL2_RELAXED_TILE_H
