@@ -60,10 +60,13 @@ INLINE void weighted_value_sum(float* out, const void* values, int32_t f16, int3
     for (int32_t t = 0; t < length; t++) {
       v128_t w = wasm_f32x4_splat(weights[t]);
       if (f16) {
+        /* acc[2j] and acc[2j + 1] hold the even and odd outputs of eight; they interleave below. */
         const uint16_t* row = (const uint16_t*)values + t * stride + i;
 #pragma clang loop unroll(full)
-        for (int j = 0; j < VALUE_SLICE / 4; j++) {
-          acc[j] = wasm_f32x4_add(acc[j], wasm_f32x4_mul(w, f16x4_to_f32x4(wasm_u32x4_load16x4(row + 4 * j))));
+        for (int j = 0; j < VALUE_SLICE / 8; j++) {
+          v128_t lanes = wasm_v128_load(row + 8 * j);
+          acc[2 * j] = wasm_f32x4_add(acc[2 * j], wasm_f32x4_mul(w, low_halves_to_f32x4(lanes)));
+          acc[2 * j + 1] = wasm_f32x4_add(acc[2 * j + 1], wasm_f32x4_mul(w, high_halves_to_f32x4(lanes)));
         }
       } else {
         const float* row = (const float*)values + t * stride + i;
@@ -73,8 +76,15 @@ INLINE void weighted_value_sum(float* out, const void* values, int32_t f16, int3
         }
       }
     }
-    for (int j = 0; j < VALUE_SLICE / 4; j++) {
-      wasm_v128_store(out + i + 4 * j, acc[j]);
+    if (f16) {
+      for (int j = 0; j < VALUE_SLICE / 8; j++) {
+        wasm_v128_store(out + i + 8 * j, wasm_i32x4_shuffle(acc[2 * j], acc[2 * j + 1], 0, 4, 1, 5));
+        wasm_v128_store(out + i + 8 * j + 4, wasm_i32x4_shuffle(acc[2 * j], acc[2 * j + 1], 2, 6, 3, 7));
+      }
+    } else {
+      for (int j = 0; j < VALUE_SLICE / 4; j++) {
+        wasm_v128_store(out + i + 4 * j, acc[j]);
+      }
     }
   }
   for (; i < n; i++) {

@@ -103,16 +103,38 @@ INLINE int32_t float_to_bits(float value) {
   return __builtin_bit_cast(int32_t, value);
 }
 
+/*
+ * Exact fp16 to f32 from the sign (bit 31, other bits zero) and the exponent and mantissa bits moved to
+ * bits 13-27. Moving the 5-bit exponent into the f32 field and multiplying by 2^112 rebiases it.
+ * Subnormals come out right too, because the product of an f32 subnormal and 2^112 is exact. An
+ * exponent of 31 (infinity, NaN) comes out of the product as at least 2^16, above every finite fp16, and
+ * setting all exponent bits then gives infinity, or NaN with the same payload.
+ */
+INLINE v128_t f16_fields_to_f32x4(v128_t sign, v128_t magnitude) {
+  v128_t value = wasm_f32x4_mul(magnitude, wasm_f32x4_splat(0x1p112f));
+  v128_t special = wasm_v128_and(wasm_f32x4_gt(value, wasm_f32x4_splat(65504.0f)), wasm_i32x4_splat(0x7f800000));
+  return wasm_v128_or(wasm_v128_or(value, special), sign);
+}
+
+/*
+ * The fp16 values in bits 0-15 (low) or 16-31 (high) of each 32-bit lane, as f32. A plain 128-bit load
+ * of eight values gives the even ones in the low halves and the odd ones in the high halves. Kept to
+ * 32-bit integer operations on purpose: from widening 16-bit loads, clang 14 made byte shuffles that V8
+ * compiles to several instructions each.
+ */
+INLINE v128_t low_halves_to_f32x4(v128_t lanes) {
+  v128_t sign = wasm_v128_and(wasm_i32x4_shl(lanes, 16), wasm_i32x4_splat((int32_t)0x80000000u));
+  return f16_fields_to_f32x4(sign, wasm_i32x4_shl(wasm_v128_and(lanes, wasm_i32x4_splat(0x7fff)), 13));
+}
+
+INLINE v128_t high_halves_to_f32x4(v128_t lanes) {
+  v128_t sign = wasm_v128_and(lanes, wasm_i32x4_splat((int32_t)0x80000000u));
+  return f16_fields_to_f32x4(sign, wasm_u32x4_shr(wasm_v128_and(lanes, wasm_i32x4_splat(0x7fff0000)), 3));
+}
+
 /* Exact fp16 to f32 for four values held in the low 16 bits of each u32 lane. */
 INLINE v128_t f16x4_to_f32x4(v128_t half) {
-  v128_t sign = wasm_i32x4_shl(wasm_v128_and(half, wasm_i32x4_splat(0x8000)), 16);
-  v128_t magnitude = wasm_i32x4_shl(wasm_v128_and(half, wasm_i32x4_splat(0x7fff)), 13);
-  /* Moving the 5-bit exponent into the f32 field and multiplying by 2^112 rebiases it. Subnormals
-     come out right too, because the product of an f32 subnormal and 2^112 is exact. */
-  v128_t value = wasm_f32x4_mul(magnitude, wasm_f32x4_splat(0x1p112f));
-  v128_t is_special = wasm_i32x4_ge(magnitude, wasm_i32x4_splat(0x0f800000));
-  v128_t special = wasm_v128_or(magnitude, wasm_i32x4_splat(0x70000000));
-  return wasm_v128_or(wasm_v128_bitselect(special, value, is_special), sign);
+  return low_halves_to_f32x4(half);
 }
 
 INLINE float f16_to_f32(uint16_t half) {
@@ -196,6 +218,31 @@ INLINE float exp_f32(float x) {
 }
 
 /*
+ * exp_f32 of four values with the same operations in the same order, so each lane equals the scalar
+ * result. NaN lanes stay NaN. 2^n comes from n + 1.5 * 2^23, whose low mantissa bits are n.
+ */
+INLINE v128_t exp_f32x4(v128_t x) {
+  v128_t low = wasm_f32x4_lt(x, wasm_f32x4_splat(-87.3f));
+  v128_t high = wasm_f32x4_gt(x, wasm_f32x4_splat(88.0f));
+  v128_t clamped = wasm_f32x4_pmin(wasm_f32x4_pmax(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.0f));
+  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(clamped, wasm_f32x4_splat(1.44269504088896341f)));
+  v128_t r = wasm_f32x4_sub(clamped, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693145751953125f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(1.42860682030941723e-6f)));
+  v128_t p = wasm_f32x4_splat(1.0f / 720.0f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 120.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 24.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 6.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+  v128_t integer = wasm_i32x4_sub(wasm_f32x4_add(n, wasm_f32x4_splat(12582912.0f)), wasm_i32x4_splat(0x4b400000));
+  v128_t scale = wasm_i32x4_shl(wasm_i32x4_add(integer, wasm_i32x4_splat(127)), 23);
+  v128_t result = wasm_f32x4_mul(p, scale);
+  result = wasm_v128_andnot(result, low);
+  return wasm_v128_bitselect(wasm_f32x4_splat(__builtin_inff()), result, high);
+}
+
+/*
  * Converts i32 lanes with |v| < 2^22 to f32 by adding them to the bit pattern of 1.5 * 2^23. clang 14
  * lowers a widen-then-convert chain (i16 to f32) to scalar code, which this form avoids.
  */
@@ -232,7 +279,10 @@ INLINE float dot_f32(const float* a, const float* b, int32_t n) {
   return sum;
 }
 
-/* Dot product of f32 `a` with fp16 `b`, with four accumulators as in dot_f32. */
+/*
+ * Dot product of f32 `a` with fp16 `b`. Each step loads eight fp16 values as four 32-bit lanes and
+ * multiplies their even and odd values with the even and odd lanes of `a`.
+ */
 INLINE float dot_f32_f16(const float* a, const uint16_t* b, int32_t n) {
   v128_t acc0 = wasm_f32x4_splat(0.0f);
   v128_t acc1 = acc0;
@@ -240,16 +290,16 @@ INLINE float dot_f32_f16(const float* a, const uint16_t* b, int32_t n) {
   v128_t acc3 = acc0;
   int32_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(a + i), f16x4_to_f32x4(wasm_u32x4_load16x4(b + i))));
-    acc1 = wasm_f32x4_add(acc1,
-                          wasm_f32x4_mul(wasm_v128_load(a + i + 4), f16x4_to_f32x4(wasm_u32x4_load16x4(b + i + 4))));
-    acc2 = wasm_f32x4_add(acc2,
-                          wasm_f32x4_mul(wasm_v128_load(a + i + 8), f16x4_to_f32x4(wasm_u32x4_load16x4(b + i + 8))));
-    acc3 = wasm_f32x4_add(
-        acc3, wasm_f32x4_mul(wasm_v128_load(a + i + 12), f16x4_to_f32x4(wasm_u32x4_load16x4(b + i + 12))));
-  }
-  for (; i + 4 <= n; i += 4) {
-    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(a + i), f16x4_to_f32x4(wasm_u32x4_load16x4(b + i))));
+    v128_t a0 = wasm_v128_load(a + i);
+    v128_t a1 = wasm_v128_load(a + i + 4);
+    v128_t a2 = wasm_v128_load(a + i + 8);
+    v128_t a3 = wasm_v128_load(a + i + 12);
+    v128_t b0 = wasm_v128_load(b + i);
+    v128_t b1 = wasm_v128_load(b + i + 8);
+    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_i32x4_shuffle(a0, a1, 0, 2, 4, 6), low_halves_to_f32x4(b0)));
+    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_i32x4_shuffle(a0, a1, 1, 3, 5, 7), high_halves_to_f32x4(b0)));
+    acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(wasm_i32x4_shuffle(a2, a3, 0, 2, 4, 6), low_halves_to_f32x4(b1)));
+    acc3 = wasm_f32x4_add(acc3, wasm_f32x4_mul(wasm_i32x4_shuffle(a2, a3, 1, 3, 5, 7), high_halves_to_f32x4(b1)));
   }
   float sum = horizontal_sum(wasm_f32x4_add(wasm_f32x4_add(acc0, acc1), wasm_f32x4_add(acc2, acc3)));
   for (; i < n; i++) {

@@ -28,7 +28,13 @@ void swiglu(const Job* job, int32_t begin, int32_t end) {
   const float* gate = (const float*)job->args[0];
   const float* up = (const float*)job->args[1];
   float* out = (float*)job->args[2];
-  for (int32_t i = begin; i < end; i++) {
+  int32_t i = begin;
+  for (; i + 4 <= end; i += 4) {
+    v128_t g = wasm_v128_load(gate + i);
+    v128_t denominator = wasm_f32x4_add(wasm_f32x4_splat(1.0f), exp_f32x4(wasm_f32x4_neg(g)));
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_f32x4_div(g, denominator), wasm_v128_load(up + i)));
+  }
+  for (; i < end; i++) {
     float g = gate[i];
     out[i] = g / (1.0f + exp_f32(-g)) * up[i];
   }

@@ -138,6 +138,7 @@ describe('attention', () => {
       -1e6,
       Infinity,
       -Infinity,
+      NaN,
       1 + 2 ** -11, // halfway between 1 and the next fp16 value: ties to even, 1
       1 + 3 * 2 ** -11, // halfway, ties up to the even 1 + 2^-9
       1 + 2 ** -11 + 2 ** -20, // just above halfway: rounds up
@@ -152,7 +153,8 @@ describe('attention', () => {
       1234.5678,
       2 ** -30,
     ];
-    const width = 24; // three vectors of 8, the width the kernel converts at once
+    // The store converts 8 values at a time and the weighted sum 32 (then one by one): 40 takes every path.
+    const width = 40;
 
     const values = Float32Array.from({ length: width }, (_, i) => inputs[i] ?? i / 7);
     const cache = backend.createKvCache({
