@@ -60,7 +60,7 @@ INLINE void weighted_value_sum(float* out, const void* values, int32_t f16, int3
     for (int32_t t = 0; t < length; t++) {
       v128_t w = wasm_f32x4_splat(weights[t]);
       if (f16) {
-        /* acc[2j] and acc[2j + 1] hold the even and odd outputs of eight; they interleave below. */
+        /* acc[2j] and acc[2j + 1] contain the even and odd outputs of each eight, interleaved at the end. */
         const uint16_t* row = (const uint16_t*)values + t * stride + i;
 #pragma clang loop unroll(full)
         for (int j = 0; j < VALUE_SLICE / 8; j++) {

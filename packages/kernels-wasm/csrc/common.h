@@ -117,10 +117,9 @@ INLINE v128_t f16_fields_to_f32x4(v128_t sign, v128_t magnitude) {
 }
 
 /*
- * The fp16 values in bits 0-15 (low) or 16-31 (high) of each 32-bit lane, as f32. A plain 128-bit load
- * of eight values gives the even ones in the low halves and the odd ones in the high halves. Kept to
- * 32-bit integer operations on purpose: from widening 16-bit loads, clang 14 made byte shuffles that V8
- * compiles to several instructions each.
+ * Converts the fp16 values in bits 0-15 (low) or 16-31 (high) of each 32-bit lane, as a 128-bit load of
+ * eight values leaves them. Widening 16-bit loads instead became byte shuffles in clang 14, which cost V8
+ * several instructions each.
  */
 INLINE v128_t low_halves_to_f32x4(v128_t lanes) {
   v128_t sign = wasm_v128_and(wasm_i32x4_shl(lanes, 16), wasm_i32x4_splat((int32_t)0x80000000u));
