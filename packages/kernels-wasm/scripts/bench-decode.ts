@@ -5,7 +5,9 @@
  * measures the kernels without a model loader. The root `pnpm bench` compares whole models with llama.cpp.
  *
  * Usage: pnpm exec tsx --conditions=minichat-source scripts/bench-decode.ts [--threads N] [--bits B]
- *   [--exact] [--tokens N] [--prefill N]
+ *   [--exact] [--baseline] [--tokens N] [--prefill N] [--profile]
+ *
+ * `--profile` also prints the milliseconds per decoded token spent in each backend op.
  */
 import { parseArgs } from 'node:util';
 import type { Activation, Exl2WeightData, LinearWeight } from '@minichat/runtime';
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     baseline: { type: 'boolean', default: false },
     tokens: { type: 'string', default: '16' },
     prefill: { type: 'string', default: '64' },
+    profile: { type: 'boolean', default: false },
   },
 });
 
@@ -62,6 +65,26 @@ const embedding = backend.uploadEmbedding({
   data: new Uint16Array(VOCAB * HIDDEN).fill(0x2c00),
 });
 const uploadSeconds = (performance.now() - uploadStart) / 1000;
+
+// With --profile, the ops of decode steps are timed one by one: each returns (or settles) when its work is done.
+const opMilliseconds = new Map<string, number>();
+let profiling = false;
+if (values.profile) {
+  const ops = ['embed', 'rmsNorm', 'matmul', 'rope', 'attention', 'add', 'swiglu', 'copyRows', 'sample'] as const;
+  const target = backend as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of ops) {
+    const original = target[name]!.bind(backend);
+    target[name] = (...args: unknown[]) => {
+      if (!profiling) return original(...args);
+      const start = performance.now();
+      const record = () => opMilliseconds.set(name, (opMilliseconds.get(name) ?? 0) + performance.now() - start);
+      const result = original(...args);
+      if (result instanceof Promise) return result.finally(record);
+      record();
+      return result;
+    };
+  }
+}
 
 const maxRows = Number(values.prefill);
 const tokens = Number(values.tokens);
@@ -119,11 +142,13 @@ const prefillSeconds = (performance.now() - prefillStart) / 1000;
 
 let token = await backend.sample(logits, 0, { temperature: 0, topK: 0, topP: 1 }, 0);
 const decodeStart = performance.now();
+profiling = values.profile;
 for (let i = 0; i < tokens; i++) {
   forward(Int32Array.of(token), maxRows + i);
   token = await backend.sample(logits, 0, { temperature: 0, topK: 0, topP: 1 }, 0);
 }
 const decodeSeconds = (performance.now() - decodeStart) / 1000;
+profiling = false;
 
 const memory = process.memoryUsage();
 console.log(
@@ -134,6 +159,13 @@ console.log(
     prefillTokensPerSecond: Number((maxRows / prefillSeconds).toFixed(2)),
     decodeTokensPerSecond: Number((tokens / decodeSeconds).toFixed(2)),
     rssGiB: Number((memory.rss / 2 ** 30).toFixed(2)),
+    ...(values.profile
+      ? {
+          decodeMsPerToken: Object.fromEntries(
+            [...opMilliseconds].map(([name, ms]) => [name, Number((ms / tokens).toFixed(2))]),
+          ),
+        }
+      : {}),
   }),
 );
 backend.dispose();

@@ -4,7 +4,7 @@
  * multiply-adds per second, so kernel changes can be compared without a whole forward pass.
  *
  * Usage: pnpm exec tsx --conditions=minichat-source scripts/bench-matmul.ts [threads] [relaxed|baseline]
- *   [bits]
+ *   [bits] [group rows]
  */
 import { createWasmBackend } from '../src/node.js';
 import { randomLayer } from './random-exl2.js';
@@ -12,12 +12,13 @@ import { randomLayer } from './random-exl2.js';
 const threads = Number(process.argv[2] ?? 2);
 const relaxed = process.argv[3] !== 'baseline';
 const bits = Number(process.argv[4] ?? 4);
+const groupRows = Number(process.argv[5] ?? 128);
 const K = 3072;
 const N = 8192;
 const COPIES = 8;
 
 const backend = await createWasmBackend({ threads, relaxedSimd: relaxed });
-const template = randomLayer('w', K, N, bits);
+const template = randomLayer('w', K, N, bits, groupRows);
 const layers = Array.from({ length: COPIES }, () => backend.uploadLinear(template));
 const x = backend.createActivation(64, K);
 backend.writeActivation(
@@ -42,7 +43,7 @@ for (const rows of [1, 64]) {
   const gigabytes = (reps * COPIES * bytes) / seconds / 1e9;
   const multiplyAdds = (reps * COPIES * rows * K * N) / seconds / 1e9;
   console.log(
-    `${relaxed ? 'relaxed' : 'baseline'}, ${bits}-bit, ${threads} threads, ${rows} rows: ` +
+    `${relaxed ? 'relaxed' : 'baseline'}, ${bits}-bit, groups of ${groupRows}, ${threads} threads, ${rows} rows: ` +
       `${gigabytes.toFixed(2)} GB/s, ${multiplyAdds.toFixed(1)} G multiply-adds/s`,
   );
 }

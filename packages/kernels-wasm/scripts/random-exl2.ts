@@ -9,22 +9,23 @@ export function randomWords(count: number): Uint32Array {
 }
 
 /**
- * Builds a random EXL2 layer whose groups all have `groupBits` bits and 128 rows, with a random input
- * permutation. Scales are small enough that random codes keep activations finite through 24 layers.
+ * Builds a random EXL2 layer whose groups all have `groupBits` bits and `groupRows` rows (32, 64 or 128,
+ * the sizes EXL2 uses), with a random input permutation. Scales are small enough that random codes keep activations finite through 24 layers.
  */
 export function randomLayer(
   name: string,
   inFeatures: number,
   outFeatures: number,
   groupBits: number,
+  groupRows = 128,
 ): Exl2WeightData {
   const paddedOutFeatures = Math.ceil(outFeatures / 32) * 32;
-  const groupCount = inFeatures / 128;
+  const groupCount = inFeatures / groupRows;
   const groups = Array.from({ length: groupCount }, (_, g) => ({
     bits: groupBits,
-    rows: 128,
-    rowStart: g * 128,
-    qRowStart: g * 4 * groupBits,
+    rows: groupRows,
+    rowStart: g * groupRows,
+    qRowStart: (g * groupRows * groupBits) / 32,
   }));
   const perm = Uint32Array.from({ length: inFeatures }, (_, k) => k);
   for (let k = inFeatures - 1; k > 0; k--) {
@@ -37,7 +38,7 @@ export function randomLayer(
     inFeatures,
     outFeatures,
     paddedOutFeatures,
-    qWeight: randomWords(groupCount * 4 * groupBits * paddedOutFeatures),
+    qWeight: randomWords(((groupCount * groupRows * groupBits) / 32) * paddedOutFeatures),
     qScale: randomWords((groupCount * paddedOutFeatures) / 8),
     // fp16 0.0005: small enough that random codes keep activations finite through 24 layers.
     qScaleMax: new Uint16Array(groupCount).fill(0x1019),
