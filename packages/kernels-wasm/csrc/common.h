@@ -309,9 +309,10 @@ INLINE float dot_f32_f16(const float* a, const uint16_t* b, int32_t n) {
 
 /* The per-column scales (s + 1)^2 * scale_max of one group of one tile. */
 INLINE v128_t tile_group_scales(const uint8_t* nibbles, float scale_max) {
-  v128_t codes = wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(wasm_v128_load32_zero(nibbles)));
-  v128_t steps = wasm_i32x4_add(codes, wasm_i32x4_splat(1));
-  v128_t squares = wasm_f32x4_convert_i32x4(wasm_i32x4_mul(steps, steps));
+  v128_t steps = wasm_i16x8_add(wasm_u16x8_extend_low_u8x16(wasm_v128_load32_zero(nibbles)), wasm_i16x8_splat(1));
+  /* The widening multiply squares and widens in one step. A 16-to-32-bit extend followed by i32x4.mul
+     became a byte shuffle with a constant table in clang 14, which V8 builds with five instructions. */
+  v128_t squares = wasm_f32x4_convert_i32x4(wasm_u32x4_extmul_low_u16x8(steps, steps));
   return wasm_f32x4_mul(squares, wasm_f32x4_splat(scale_max));
 }
 
