@@ -1,5 +1,8 @@
 import { type LlamaConfig, type ModelReader, openModel } from '@minichat/exl2-format';
-import { directoryFiles } from '@minichat/exl2-format/node';
+import { directoryFiles, generateSyntheticModel } from '@minichat/exl2-format/node';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createCpuBackend } from '../backend/cpu/cpu-backend.js';
 import type { Backend } from '../backend/interface.js';
@@ -80,6 +83,53 @@ describe('loadModel', () => {
     expect(model.config.numKvHeads).toBe(4);
     model.dispose();
     expect(live()).toBe(0);
+  });
+
+  test('uploads an untied head right after the embedding', async () => {
+    // Read in one piece, the head's buffer would otherwise be garbage on top of every decoder layer
+    // at the end of loading, when the process uses the most memory.
+    const directory = await mkdtemp(join(tmpdir(), 'minichat-untied-'));
+    try {
+      await generateSyntheticModel({
+        outDir: directory,
+        shape: {
+          hiddenSize: 64,
+          intermediateSize: 128,
+          numHiddenLayers: 2,
+          numAttentionHeads: 4,
+          numKeyValueHeads: 2,
+          vocabSize: 32000,
+          maxPositionEmbeddings: 64,
+          tieWordEmbeddings: false,
+        },
+        bits: 4.0,
+        headBits: 8,
+        tokenizer: await readFile(join(fixtures, 'tokenizers/llama2-tokenizer.model')),
+      });
+      const untied = await openModel(directoryFiles(directory));
+      try {
+        const uploads: string[] = [];
+        const inner = createCpuBackend();
+        const backend = new Proxy(inner, {
+          get(target, property, receiver) {
+            const value = Reflect.get(target, property, receiver);
+            if (property !== 'uploadLinear') return value;
+            return (data: { name: string }) => {
+              uploads.push(data.name);
+              return inner.uploadLinear(data as Parameters<Backend['uploadLinear']>[0]);
+            };
+          },
+        });
+        const model = await loadModel({ source: untied, backend });
+        expect(uploads[0]).toBe('lm_head');
+        expect(uploads).toHaveLength(1 + 2 * 7);
+        model.dispose();
+      } finally {
+        await untied.close();
+      }
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 
   test('abort during loading releases uploads', async () => {

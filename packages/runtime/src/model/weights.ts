@@ -111,6 +111,28 @@ export async function loadModelWeights(
     const embedding = keep(backend.uploadEmbedding(embeddingData, embeddingName));
     report(embeddingName, [embeddingName]);
 
+    // The head is the largest linear layer and is read in one piece. Uploaded before the decoder layers,
+    // its read buffer is garbage while the backend still holds little, not on top of every other weight.
+    let classifier: LinearWeight;
+    if (config.tieWordEmbeddings) {
+      classifier = keep(
+        backend.uploadLinear({
+          kind: 'dense',
+          name: 'lm_head (tied to model.embed_tokens.weight)',
+          inFeatures: hiddenSize,
+          outFeatures: vocabSize,
+          dtype: embeddingData.dtype,
+          data: embeddingData.data,
+        }),
+      );
+    } else {
+      options.signal?.throwIfAborted();
+      classifier = keep(
+        backend.uploadLinear(await readLinear(reader, 'lm_head', hiddenSize, vocabSize, options)),
+      );
+      report('lm_head', linearTensorNames(reader, 'lm_head'));
+    }
+
     const layers: LayerWeights[] = [];
     for (let layer = 0; layer < config.numLayers; layer++) {
       const prefix = `model.layers.${layer}`;
@@ -138,25 +160,6 @@ export async function loadModelWeights(
     const finalNorm = keep(await uploadNorm(reader, backend, 'model.norm.weight', hiddenSize, options));
     report('model.norm.weight', ['model.norm.weight']);
 
-    let classifier: LinearWeight;
-    if (config.tieWordEmbeddings) {
-      classifier = keep(
-        backend.uploadLinear({
-          kind: 'dense',
-          name: 'lm_head (tied to model.embed_tokens.weight)',
-          inFeatures: hiddenSize,
-          outFeatures: vocabSize,
-          dtype: embeddingData.dtype,
-          data: embeddingData.data,
-        }),
-      );
-    } else {
-      options.signal?.throwIfAborted();
-      classifier = keep(
-        backend.uploadLinear(await readLinear(reader, 'lm_head', hiddenSize, vocabSize, options)),
-      );
-      report('lm_head', linearTensorNames(reader, 'lm_head'));
-    }
     return { embedding, layers, finalNorm, classifier, resources };
   } catch (error) {
     for (const resource of resources.reverse()) backend.release(resource);
