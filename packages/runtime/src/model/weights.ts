@@ -112,7 +112,7 @@ export async function loadModelWeights(
     report(embeddingName, [embeddingName]);
 
     // The head is the largest linear layer and is read in one piece. Uploaded before the decoder layers,
-    // its read buffer is garbage while the backend still holds little, not on top of every other weight.
+    // its read buffer becomes garbage while the backend has little memory, not on top of every other weight.
     let classifier: LinearWeight;
     if (config.tieWordEmbeddings) {
       classifier = keep(
