@@ -70,14 +70,25 @@ const uploadSeconds = (performance.now() - uploadStart) / 1000;
 const opMilliseconds = new Map<string, number>();
 let profiling = false;
 if (values.profile) {
-  const ops = ['embed', 'rmsNorm', 'matmul', 'rope', 'attention', 'add', 'swiglu', 'copyRows', 'sample'] as const;
+  const ops = [
+    'embed',
+    'rmsNorm',
+    'matmul',
+    'rope',
+    'attention',
+    'add',
+    'swiglu',
+    'copyRows',
+    'sample',
+  ] as const;
   const target = backend as unknown as Record<string, (...args: unknown[]) => unknown>;
   for (const name of ops) {
     const original = target[name]!.bind(backend);
     target[name] = (...args: unknown[]) => {
       if (!profiling) return original(...args);
       const start = performance.now();
-      const record = () => opMilliseconds.set(name, (opMilliseconds.get(name) ?? 0) + performance.now() - start);
+      const record = () =>
+        opMilliseconds.set(name, (opMilliseconds.get(name) ?? 0) + performance.now() - start);
       const result = original(...args);
       if (result instanceof Promise) return result.finally(record);
       record();

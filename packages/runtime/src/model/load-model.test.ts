@@ -1,8 +1,8 @@
-import { type LlamaConfig, type ModelReader, openModel } from '@minichat/exl2-format';
-import { directoryFiles, generateSyntheticModel } from '@minichat/exl2-format/node';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type LlamaConfig, type ModelReader, openModel } from '@minichat/exl2-format';
+import { directoryFiles, generateSyntheticModel } from '@minichat/exl2-format/node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createCpuBackend } from '../backend/cpu/cpu-backend.js';
 import type { Backend } from '../backend/interface.js';
