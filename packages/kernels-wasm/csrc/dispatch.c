@@ -54,6 +54,11 @@ int32_t chunk_blocks(void) {
   return CHUNK_BLOCKS;
 }
 
+/*
+ * Guided scheduling: each range is a share of the items still left (1 / (2 * count)), and at least
+ * `job->grain`. Early ranges are large, so there are few of them, and the last ones are small, so the
+ * threads finish close together.
+ */
 EXPORT("run_job")
 void run_job(Job* job, int32_t index, int32_t count) {
   if (count == 1) {
@@ -61,13 +66,21 @@ void run_job(Job* job, int32_t index, int32_t count) {
     return;
   }
   int32_t grain = job->grain > 0 ? job->grain : 1;
+  int32_t begin = __atomic_load_n(&job->next_item, __ATOMIC_RELAXED);
   for (;;) {
-    int32_t begin = __atomic_fetch_add(&job->next_item, grain, __ATOMIC_RELAXED);
-    if (begin >= job->items) {
+    int32_t left = job->items - begin;
+    if (left <= 0) {
       return;
     }
-    int32_t end = job->items - begin < grain ? job->items : begin + grain;
-    run_range(job, begin, end, index);
+    int32_t size = left / (2 * count);
+    size = size < grain ? grain : size;
+    size = size > left ? left : size;
+    /* On failure `begin` is reloaded with the current cursor and the share is computed again. */
+    if (__atomic_compare_exchange_n(&job->next_item, &begin, begin + size, 1, __ATOMIC_RELAXED,
+                                    __ATOMIC_RELAXED)) {
+      run_range(job, begin, begin + size, index);
+      begin = __atomic_load_n(&job->next_item, __ATOMIC_RELAXED);
+    }
   }
 }
 

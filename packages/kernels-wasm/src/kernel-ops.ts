@@ -19,8 +19,11 @@ export const JOB_ARG_SLOTS = 14;
 /** Bytes of a job block: op, item count, the argument slots, the next free item and the grain. */
 export const JOB_BYTES = (4 + JOB_ARG_SLOTS) * 4;
 
-/** Ranges per thread that a parallel job is cut into, so threads that start late or run slower take fewer. */
-export const RANGES_PER_THREAD = 16;
+/**
+ * Sets the smallest range of a parallel job: items / (threads * RANGES_PER_THREAD). Threads take a share of
+ * what is left (see `run_job` in csrc/dispatch.c), so ranges shrink toward this size at the end of a job.
+ */
+export const RANGES_PER_THREAD = 32;
 
 /** Rows per quantized activation block and per weight tile block (`BLOCK_ROWS`). */
 export const BLOCK_ROWS = 32;
