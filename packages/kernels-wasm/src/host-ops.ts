@@ -25,6 +25,50 @@ export function embedRows(
 }
 
 /**
+ * Cosines and sines of the rotation angles for one (theta, headDim, startPosition, rows), kept between
+ * calls: a decode step rotates the queries and keys of every layer at the same position, so only the
+ * first of those calls computes them.
+ */
+export class RopeTables {
+  private theta = Number.NaN;
+  private headDim = 0;
+  private startPosition = -1;
+  private rows = 0;
+  private frequencies = new Float64Array(0);
+  /** `rows * headDim / 2` values each, row-major. */
+  cos = new Float64Array(0);
+  sin = new Float64Array(0);
+
+  /** Fills the tables for these parameters unless they already contain them. */
+  prepare(theta: number, headDim: number, startPosition: number, rows: number): void {
+    const half = headDim / 2;
+    if (theta !== this.theta || headDim !== this.headDim) {
+      this.frequencies = new Float64Array(half);
+      for (let i = 0; i < half; i++) {
+        this.frequencies[i] = Math.fround(1 / Math.fround(theta ** Math.fround((2 * i) / headDim)));
+      }
+      this.theta = theta;
+      this.headDim = headDim;
+      this.startPosition = -1;
+    }
+    if (startPosition === this.startPosition && rows === this.rows) return;
+    if (this.cos.length < rows * half) {
+      this.cos = new Float64Array(rows * half);
+      this.sin = new Float64Array(rows * half);
+    }
+    for (let r = 0; r < rows; r++) {
+      for (let i = 0; i < half; i++) {
+        const angle = Math.fround((startPosition + r) * this.frequencies[i]!);
+        this.cos[r * half + i] = Math.fround(Math.cos(angle));
+        this.sin[r * half + i] = Math.fround(Math.sin(angle));
+      }
+    }
+    this.startPosition = startPosition;
+    this.rows = rows;
+  }
+}
+
+/**
  * Rotate-half RoPE in place on `rows` rows of width `stride` starting at float index `base`. Feature i of
  * a head pairs with feature `i + headDim / 2`. The inverse frequency `1 / theta^(2i / headDim)` and the
  * angle `position * frequency` are rounded to f32, as Hugging Face's f32 rotary embedding computes them.
@@ -36,28 +80,21 @@ export function ropeRows(
   stride: number,
   rows: number,
   params: RopeParams,
+  tables: RopeTables = new RopeTables(),
 ): void {
   const { numHeads, headDim, startPosition, theta } = params;
   const half = headDim / 2;
-  const frequencies = new Float64Array(half);
-  for (let i = 0; i < half; i++) {
-    frequencies[i] = Math.fround(1 / Math.fround(theta ** Math.fround((2 * i) / headDim)));
-  }
-  const cos = new Float64Array(half);
-  const sin = new Float64Array(half);
+  tables.prepare(theta, headDim, startPosition, rows);
+  const { cos, sin } = tables;
   for (let r = 0; r < rows; r++) {
-    for (let i = 0; i < half; i++) {
-      const angle = Math.fround((startPosition + r) * frequencies[i]!);
-      cos[i] = Math.fround(Math.cos(angle));
-      sin[i] = Math.fround(Math.sin(angle));
-    }
+    const angles = r * half;
     for (let h = 0; h < numHeads; h++) {
       const head = base + r * stride + h * headDim;
       for (let i = 0; i < half; i++) {
         const first = x[head + i]!;
         const second = x[head + half + i]!;
-        x[head + i] = first * cos[i]! - second * sin[i]!;
-        x[head + half + i] = first * sin[i]! + second * cos[i]!;
+        x[head + i] = first * cos[angles + i]! - second * sin[angles + i]!;
+        x[head + half + i] = first * sin[angles + i]! + second * cos[angles + i]!;
       }
     }
   }

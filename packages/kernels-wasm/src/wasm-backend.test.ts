@@ -67,6 +67,31 @@ describe('elementwise ops', () => {
     expect(output[1]).toBeCloseTo(Math.sin(1), 6);
   });
 
+  test('rope angles follow every parameter between calls', async () => {
+    // The backend keeps the last call's angles; each change below must compute new ones.
+    const rotate = async (position: number, headDim: number, theta: number, rows = 1) => {
+      const x = await run(
+        rows,
+        headDim,
+        Array.from({ length: rows * headDim }, (_, i) => (i % headDim === 0 ? 1 : 0)),
+      );
+      backend.rope(x, rows, { numHeads: 1, headDim, startPosition: position, theta });
+      return Array.from(await backend.readActivation(x, 0, rows));
+    };
+    // headDim 2: frequency 1 for any theta, so the first feature becomes cos(position).
+    expect((await rotate(1, 2, 10000))[0]).toBeCloseTo(Math.cos(1), 6);
+    expect((await rotate(2, 2, 10000))[0]).toBeCloseTo(Math.cos(2), 6);
+    // Two rows from position 2: the second row is at position 3.
+    const rows = await rotate(2, 2, 10000, 2);
+    expect(rows[0]).toBeCloseTo(Math.cos(2), 6);
+    expect(rows[2]).toBeCloseTo(Math.cos(3), 6);
+    // headDim 4, theta 100: frequencies 1 and 1/10. Feature 0 pairs with feature 2.
+    expect((await rotate(2, 4, 100))[0]).toBeCloseTo(Math.cos(2), 6);
+    const slow = await run(1, 4, [0, 1, 0, 0]);
+    backend.rope(slow, 1, { numHeads: 1, headDim: 4, startPosition: 2, theta: 100 });
+    expect((await backend.readActivation(slow, 0, 1))[1]).toBeCloseTo(Math.cos(0.2), 6);
+  });
+
   test('copyRows moves rows between activations', async () => {
     const source = await run(3, 2, [1, 2, 3, 4, 5, 6]);
     const target = backend.createActivation(2, 2);

@@ -22,7 +22,7 @@ import {
 } from '@minichat/runtime';
 import { uploadExl2 } from './exl2-upload.js';
 import { WASM32_MAX_MEMORY_BYTES } from './heap.js';
-import { embedRows, ropeRows, sampleLogits } from './host-ops.js';
+import { embedRows, RopeTables, ropeRows, sampleLogits } from './host-ops.js';
 import { floatBits, type KernelContext } from './kernel-context.js';
 import { KernelOp } from './kernel-ops.js';
 import {
@@ -60,6 +60,8 @@ export class WasmBackendImpl implements WasmBackend {
   private readonly owner = Symbol('wasm-backend');
   private readonly resources = new Set<WasmResource>();
   private disposed = false;
+  /** RoPE angles of the last position rotated, shared by the layers of a decode step. */
+  private readonly ropeTables = new RopeTables();
 
   constructor(
     private readonly context: KernelContext,
@@ -274,7 +276,7 @@ export class WasmBackendImpl implements WasmBackend {
     checkInteger(op, 'params.numHeads', params.numHeads, 1, input.cols / params.headDim);
     checkInteger(op, 'params.startPosition', params.startPosition, 0, 2 ** 24);
     checkPositive(op, 'params.theta', params.theta);
-    ropeRows(this.context.heap.floats(), input.offset / 4, input.cols, rows, params);
+    ropeRows(this.context.heap.floats(), input.offset / 4, input.cols, rows, params, this.ropeTables);
   }
 
   attention(
