@@ -6,9 +6,15 @@
  */
 #include "common.h"
 
+/* Lanes that become infinity or NaN in fp16: NaN, or a magnitude that rounds above 65504. */
+INLINE v128_t f16_special_lanes(v128_t x) {
+  return wasm_v128_or(wasm_f32x4_ne(x, x), wasm_f32x4_ge(wasm_f32x4_abs(x), wasm_f32x4_splat(65520.0f)));
+}
+
 /*
  * args: 0 k (f32 [rows][kv_width]), 1 v, 2 key cache of the layer, 3 value cache of the layer, 4 dtype
- * (0 f32, 1 fp16), 5 start position, 6 kv_width. Items are rows.
+ * (0 f32, 1 fp16), 5 start position, 6 kv_width, 7 the layer's special-value flag (int32), set to 1 when
+ * an fp16 entry stored is infinite or NaN. Items are rows.
  */
 void kv_store(const Job* job, int32_t begin, int32_t end) {
   int32_t width = job->args[6];
@@ -26,16 +32,26 @@ void kv_store(const Job* job, int32_t begin, int32_t end) {
     } else {
       uint16_t* keys = (uint16_t*)job->args[2] + position * width;
       uint16_t* values = (uint16_t*)job->args[3] + position * width;
+      v128_t special = wasm_i32x4_splat(0);
       int32_t i = 0;
       for (; i + 8 <= width; i += 8) {
-        wasm_v128_store(keys + i, wasm_u16x8_narrow_i32x4(f32x4_to_f16x4(wasm_v128_load(k + i)),
-                                                          f32x4_to_f16x4(wasm_v128_load(k + i + 4))));
-        wasm_v128_store(values + i, wasm_u16x8_narrow_i32x4(f32x4_to_f16x4(wasm_v128_load(v + i)),
-                                                            f32x4_to_f16x4(wasm_v128_load(v + i + 4))));
+        v128_t k0 = wasm_v128_load(k + i);
+        v128_t k1 = wasm_v128_load(k + i + 4);
+        v128_t v0 = wasm_v128_load(v + i);
+        v128_t v1 = wasm_v128_load(v + i + 4);
+        special = wasm_v128_or(special, wasm_v128_or(wasm_v128_or(f16_special_lanes(k0), f16_special_lanes(k1)),
+                                                     wasm_v128_or(f16_special_lanes(v0), f16_special_lanes(v1))));
+        wasm_v128_store(keys + i, wasm_u16x8_narrow_i32x4(f32x4_to_f16x4(k0), f32x4_to_f16x4(k1)));
+        wasm_v128_store(values + i, wasm_u16x8_narrow_i32x4(f32x4_to_f16x4(v0), f32x4_to_f16x4(v1)));
       }
       for (; i < width; i++) {
         keys[i] = f32_to_f16(k[i]);
         values[i] = f32_to_f16(v[i]);
+        special = wasm_v128_or(special, wasm_i32x4_splat(((keys[i] | values[i]) & 0x7c00) == 0x7c00 ? -1 : 0));
+      }
+      if (wasm_v128_any_true(special)) {
+        /* Threads that store other rows may write the same 1; the flag is never cleared. */
+        __atomic_store_n((int32_t*)job->args[7], 1, __ATOMIC_RELAXED);
       }
     }
   }
@@ -49,7 +65,7 @@ void kv_store(const Job* job, int32_t begin, int32_t end) {
  * slice of 32 outputs stays in registers while every position adds to it, so each position costs loads
  * and multiply-adds only.
  */
-INLINE void weighted_value_sum(float* out, const void* values, int32_t f16, int32_t stride,
+INLINE void weighted_value_sum(float* out, const void* values, int32_t f16, int finite, int32_t stride,
                                const float* weights, int32_t length, int32_t n) {
   int32_t i = 0;
   for (; i + VALUE_SLICE <= n; i += VALUE_SLICE) {
@@ -65,8 +81,10 @@ INLINE void weighted_value_sum(float* out, const void* values, int32_t f16, int3
 #pragma clang loop unroll(full)
         for (int j = 0; j < VALUE_SLICE / 8; j++) {
           v128_t lanes = wasm_v128_load(row + 8 * j);
-          acc[2 * j] = wasm_f32x4_add(acc[2 * j], wasm_f32x4_mul(w, low_halves_to_f32x4(lanes)));
-          acc[2 * j + 1] = wasm_f32x4_add(acc[2 * j + 1], wasm_f32x4_mul(w, high_halves_to_f32x4(lanes)));
+          v128_t even = finite ? low_finite_halves_to_f32x4(lanes) : low_halves_to_f32x4(lanes);
+          v128_t odd = finite ? high_finite_halves_to_f32x4(lanes) : high_halves_to_f32x4(lanes);
+          acc[2 * j] = wasm_f32x4_add(acc[2 * j], wasm_f32x4_mul(w, even));
+          acc[2 * j + 1] = wasm_f32x4_add(acc[2 * j + 1], wasm_f32x4_mul(w, odd));
         }
       } else {
         const float* row = (const float*)values + t * stride + i;
@@ -98,11 +116,10 @@ INLINE void weighted_value_sum(float* out, const void* values, int32_t f16, int3
 }
 
 /*
- * args: 0 q (f32 [rows][heads * head_dim]), 1 out (same shape), 2 key cache of the layer, 3 value cache,
- * 4 dtype, 5 rows, 6 start position, 7 heads, 8 kv heads, 9 head_dim, 10 score scratch, 11 scratch
- * floats per worker. Items are query heads.
+ * Heads [begin, end) of attention. `cache` is 0 for an f32 cache, 1 for fp16 and 2 for fp16 without
+ * infinite or NaN entries (a constant after inlining, so each kind gets its own loops).
  */
-void attention(const Job* job, int32_t begin, int32_t end, int32_t worker) {
+INLINE void attend(const Job* job, int32_t begin, int32_t end, int32_t worker, int cache) {
   int32_t rows = job->args[5];
   int32_t start = job->args[6];
   int32_t heads = job->args[7];
@@ -111,7 +128,7 @@ void attention(const Job* job, int32_t begin, int32_t end, int32_t worker) {
   int32_t width = heads * head_dim;
   int32_t kv_width = kv_heads * head_dim;
   int32_t group = heads / kv_heads;
-  int32_t f16 = job->args[4];
+  int32_t f16 = cache != 0;
   float* scores = (float*)job->args[10] + worker * job->args[11];
   float scale = 1.0f / __builtin_sqrtf((float)head_dim);
 
@@ -125,7 +142,7 @@ void attention(const Job* job, int32_t begin, int32_t end, int32_t worker) {
       float max_score = -__builtin_inff();
       for (int32_t t = 0; t < length; t++) {
         int32_t offset = t * kv_width + kv_head * head_dim;
-        float dot = f16 ? dot_f32_f16(q, (const uint16_t*)job->args[2] + offset, head_dim)
+        float dot = f16 ? dot_f32_f16_with(q, (const uint16_t*)job->args[2] + offset, head_dim, cache == 2)
                         : dot_f32(q, (const float*)job->args[2] + offset, head_dim);
         scores[t] = dot * scale;
         max_score = scores[t] > max_score ? scores[t] : max_score;
@@ -143,7 +160,23 @@ void attention(const Job* job, int32_t begin, int32_t end, int32_t worker) {
 
       int32_t element_bytes = f16 ? 2 : 4;
       const void* values = (const uint8_t*)job->args[3] + kv_head * head_dim * element_bytes;
-      weighted_value_sum(out, values, f16, kv_width, scores, length, head_dim);
+      weighted_value_sum(out, values, f16, cache == 2, kv_width, scores, length, head_dim);
     }
+  }
+}
+
+/*
+ * args: 0 q (f32 [rows][heads * head_dim]), 1 out (same shape), 2 key cache of the layer, 3 value cache,
+ * 4 dtype, 5 rows, 6 start position, 7 heads, 8 kv heads, 9 head_dim, 10 score scratch, 11 scratch
+ * floats per worker, 12 the layer's special-value flag (see kv_store).
+ * Items are query heads.
+ */
+void attention(const Job* job, int32_t begin, int32_t end, int32_t worker) {
+  if (job->args[4] == 0) {
+    attend(job, begin, end, worker, 0);
+  } else if (__atomic_load_n((const int32_t*)job->args[12], __ATOMIC_RELAXED) == 0) {
+    attend(job, begin, end, worker, 2);
+  } else {
+    attend(job, begin, end, worker, 1);
   }
 }

@@ -131,6 +131,20 @@ INLINE v128_t high_halves_to_f32x4(v128_t lanes) {
   return f16_fields_to_f32x4(sign, wasm_u32x4_shr(wasm_v128_and(lanes, wasm_i32x4_splat(0x7fff0000)), 3));
 }
 
+/*
+ * The same conversions for fp16 values known to be finite, in three or four instructions. An arithmetic
+ * shift by 3 moves the exponent and mantissa to bits 13-27 and copies the sign into bits 28-31. The mask
+ * keeps bit 31 and bits 13-27, and the product with 2^112 rebiases the exponent.
+ */
+INLINE v128_t high_finite_halves_to_f32x4(v128_t lanes) {
+  v128_t fields = wasm_v128_and(wasm_i32x4_shr(lanes, 3), wasm_i32x4_splat((int32_t)0x8fffe000u));
+  return wasm_f32x4_mul(fields, wasm_f32x4_splat(0x1p112f));
+}
+
+INLINE v128_t low_finite_halves_to_f32x4(v128_t lanes) {
+  return high_finite_halves_to_f32x4(wasm_i32x4_shl(lanes, 16));
+}
+
 /* Exact fp16 to f32 for four values held in the low 16 bits of each u32 lane. */
 INLINE v128_t f16x4_to_f32x4(v128_t half) {
   return low_halves_to_f32x4(half);
@@ -280,9 +294,10 @@ INLINE float dot_f32(const float* a, const float* b, int32_t n) {
 
 /*
  * Dot product of f32 `a` with fp16 `b`. Each step loads eight fp16 values as four 32-bit lanes and
- * multiplies their even and odd values with the even and odd lanes of `a`.
+ * multiplies their even and odd values with the even and odd lanes of `a`. `finite` (a constant after
+ * inlining) takes the shorter conversion, for values known to be neither infinite nor NaN.
  */
-INLINE float dot_f32_f16(const float* a, const uint16_t* b, int32_t n) {
+INLINE float dot_f32_f16_with(const float* a, const uint16_t* b, int32_t n, int finite) {
   v128_t acc0 = wasm_f32x4_splat(0.0f);
   v128_t acc1 = acc0;
   v128_t acc2 = acc0;
@@ -295,16 +310,24 @@ INLINE float dot_f32_f16(const float* a, const uint16_t* b, int32_t n) {
     v128_t a3 = wasm_v128_load(a + i + 12);
     v128_t b0 = wasm_v128_load(b + i);
     v128_t b1 = wasm_v128_load(b + i + 8);
-    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_i32x4_shuffle(a0, a1, 0, 2, 4, 6), low_halves_to_f32x4(b0)));
-    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_i32x4_shuffle(a0, a1, 1, 3, 5, 7), high_halves_to_f32x4(b0)));
-    acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(wasm_i32x4_shuffle(a2, a3, 0, 2, 4, 6), low_halves_to_f32x4(b1)));
-    acc3 = wasm_f32x4_add(acc3, wasm_f32x4_mul(wasm_i32x4_shuffle(a2, a3, 1, 3, 5, 7), high_halves_to_f32x4(b1)));
+    v128_t even0 = finite ? low_finite_halves_to_f32x4(b0) : low_halves_to_f32x4(b0);
+    v128_t odd0 = finite ? high_finite_halves_to_f32x4(b0) : high_halves_to_f32x4(b0);
+    v128_t even1 = finite ? low_finite_halves_to_f32x4(b1) : low_halves_to_f32x4(b1);
+    v128_t odd1 = finite ? high_finite_halves_to_f32x4(b1) : high_halves_to_f32x4(b1);
+    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_i32x4_shuffle(a0, a1, 0, 2, 4, 6), even0));
+    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_i32x4_shuffle(a0, a1, 1, 3, 5, 7), odd0));
+    acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(wasm_i32x4_shuffle(a2, a3, 0, 2, 4, 6), even1));
+    acc3 = wasm_f32x4_add(acc3, wasm_f32x4_mul(wasm_i32x4_shuffle(a2, a3, 1, 3, 5, 7), odd1));
   }
   float sum = horizontal_sum(wasm_f32x4_add(wasm_f32x4_add(acc0, acc1), wasm_f32x4_add(acc2, acc3)));
   for (; i < n; i++) {
     sum += a[i] * f16_to_f32(b[i]);
   }
   return sum;
+}
+
+INLINE float dot_f32_f16(const float* a, const uint16_t* b, int32_t n) {
+  return dot_f32_f16_with(a, b, n, 0);
 }
 
 /* The per-column scales (s + 1)^2 * scale_max of one group of one tile. */

@@ -97,6 +97,12 @@ export class WasmExl2Linear extends WasmResource implements LinearWeight {
 
 /** Keys and values of every layer, `[layer][position][numKvHeads * headDim]`, f32 or fp16. */
 export class WasmKvCache extends WasmResource implements KvCache {
+  /**
+   * One int32 per layer after the keys, set by the store once an fp16 entry of that layer is infinite or
+   * NaN. Attention converts the entries of a layer without it with fewer instructions.
+   */
+  readonly specialFlagsOffset: number;
+
   constructor(
     owner: symbol,
     readonly spec: KvCacheSpec,
@@ -106,9 +112,15 @@ export class WasmKvCache extends WasmResource implements KvCache {
   ) {
     const bytes = layerBytes * spec.numLayers;
     super(owner, [
-      { offset: keysOffset, bytes },
+      { offset: keysOffset, bytes: bytes + WasmKvCache.flagBytes(spec) },
       { offset: valuesOffset, bytes },
     ]);
+    this.specialFlagsOffset = keysOffset + bytes;
+  }
+
+  /** Bytes of the per-layer flags allocated after the keys. */
+  static flagBytes(spec: KvCacheSpec): number {
+    return spec.numLayers * 4;
   }
 }
 

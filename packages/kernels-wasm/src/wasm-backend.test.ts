@@ -200,6 +200,80 @@ describe('attention', () => {
     // The kernel adds each weighted value to 0, which turns -0 into +0.
     expect(Array.from(output)).toEqual(Array.from(values, (value) => 0 + roundToHalf(value)));
   });
+
+  test('an fp16 cache without infinity or NaN reads back exactly', async () => {
+    // Such a layer takes the shorter conversion; the values cover signs, subnormals, ties and the largest
+    // finite fp16 value.
+    const finite = [
+      0,
+      -0,
+      1,
+      -2.5,
+      65504,
+      65519.99,
+      -1e-7,
+      2 ** -14,
+      2 ** -24,
+      3 * 2 ** -25,
+      1 + 2 ** -11,
+      0.1,
+      -Math.PI,
+    ];
+    const width = 40;
+    const values = Float32Array.from({ length: width }, (_, i) => finite[i] ?? (i - 20) / 7);
+    const cache = backend.createKvCache({
+      numLayers: 2,
+      maxSequenceLength: 1,
+      numKvHeads: 1,
+      headDim: width,
+      dtype: 'f16',
+    });
+    const q = await run(1, width, new Array(width).fill(0));
+    const v = await run(1, width, Array.from(values));
+    const out = backend.createActivation(1, width);
+    backend.attention(
+      q,
+      q,
+      v,
+      cache,
+      1,
+      { layer: 1, startPosition: 0, numHeads: 1, numKvHeads: 1, headDim: width },
+      out,
+    );
+    expect(Array.from(await backend.readActivation(out, 0, 1))).toEqual(
+      Array.from(values, (value) => 0 + roundToHalf(value)),
+    );
+  });
+
+  test('an infinite entry switches its layer to the exact conversion for good', async () => {
+    // Position 0 is finite, position 1 has infinity in column 3. Equal scores weight both by 1/2. 32
+    // columns: the weighted sum converts 32 at a time and narrower heads one by one, exactly.
+    const width = 32;
+    const cache = backend.createKvCache({
+      numLayers: 1,
+      maxSequenceLength: 2,
+      numKvHeads: 1,
+      headDim: width,
+      dtype: 'f16',
+    });
+    const params = { layer: 0, numHeads: 1, numKvHeads: 1, headDim: width };
+    const q = await run(1, width, new Array(width).fill(0));
+    const out = backend.createActivation(1, width);
+    backend.attention(
+      q,
+      q,
+      await run(1, width, new Array(width).fill(1)),
+      cache,
+      1,
+      { ...params, startPosition: 0 },
+      out,
+    );
+    const second = Array.from({ length: width }, (_, i) => (i === 3 ? Infinity : 3));
+    backend.attention(q, q, await run(1, width, second), cache, 1, { ...params, startPosition: 1 }, out);
+    const output = Array.from(await backend.readActivation(out, 0, 1));
+    expect(output[3]).toBe(Infinity);
+    expect(output.filter((_, i) => i !== 3)).toEqual(new Array(width - 1).fill(2));
+  });
 });
 
 /** Returns the fp16 value nearest to `value` (ties to even), computed in double precision without bit tricks. */

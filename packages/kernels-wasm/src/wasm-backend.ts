@@ -104,12 +104,13 @@ export class WasmBackendImpl implements WasmBackend {
       spec.maxSequenceLength * spec.numKvHeads * spec.headDim * (spec.dtype === 'f16' ? 2 : 4);
     const bytes = layerBytes * spec.numLayers;
     const { heap } = this.context;
-    const keys = heap.allocate(bytes, 'kv cache keys');
+    const keyBytes = bytes + WasmKvCache.flagBytes(spec);
+    const keys = heap.allocate(keyBytes, 'kv cache keys');
     let values: number;
     try {
       values = heap.allocate(bytes, 'kv cache values');
     } catch (error) {
-      heap.release(keys, bytes);
+      heap.release(keys, keyBytes);
       throw error;
     }
     return this.track(new WasmKvCache(this.owner, { ...spec }, keys, values, layerBytes));
@@ -306,11 +307,12 @@ export class WasmBackendImpl implements WasmBackend {
     const keys = kvCache.keysOffset + layerOffset;
     const values = kvCache.valuesOffset + layerOffset;
     const kvWidth = key.cols;
+    const specialFlag = kvCache.specialFlagsOffset + params.layer * 4;
     this.context.run(
       op,
       KernelOp.kvStore,
       rows,
-      [key.offset, value.offset, keys, values, dtype, params.startPosition, kvWidth],
+      [key.offset, value.offset, keys, values, dtype, params.startPosition, kvWidth, specialFlag],
       false,
     );
 
@@ -331,6 +333,7 @@ export class WasmBackendImpl implements WasmBackend {
       params.headDim,
       scores,
       scoresPerThread,
+      specialFlag,
     ];
     this.context.run(op, KernelOp.attention, params.numHeads, args, this.parallel(work, params.numHeads));
   }
