@@ -78,12 +78,15 @@ void exl2_quantize(const Job* job, int32_t begin, int32_t end) {
           v128_t inverse = wasm_f32x4_splat(chunk_max > 0.0f ? 1.0f / (unit * (float)multiplier) : 0.0f);
           v128_t sums = wasm_i32x4_splat(0);
           for (int32_t k = b * BLOCK_ROWS; k < (b + 1) * BLOCK_ROWS; k += 16) {
-            /* Round to nearest even as rintf does, clamp, then narrow 16 values to bytes. */
+            /* Round to nearest even as rintf does, clamp, then narrow 16 values to bytes. Adding 1.5 * 2^23
+               rounds to an integer in the low mantissa bits (|scaled| is at most about QUANT_MAX), which
+               costs two instructions where V8 spends about six on nearest and trunc_sat. */
             v128_t q[4];
             for (int i = 0; i < 4; i++) {
-              v128_t scaled = wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(values + k + 4 * i), inverse));
-              q[i] = wasm_i32x4_max(wasm_i32x4_min(wasm_i32x4_trunc_sat_f32x4(scaled), wasm_i32x4_splat(QUANT_MAX)),
-                                    wasm_i32x4_splat(-QUANT_MAX));
+              v128_t scaled = wasm_f32x4_mul(wasm_v128_load(values + k + 4 * i), inverse);
+              v128_t rounded = wasm_i32x4_sub(wasm_f32x4_add(scaled, wasm_f32x4_splat(12582912.0f)),
+                                              wasm_i32x4_splat(0x4b400000));
+              q[i] = wasm_i32x4_max(wasm_i32x4_min(rounded, wasm_i32x4_splat(QUANT_MAX)), wasm_i32x4_splat(-QUANT_MAX));
               sums = wasm_i32x4_add(sums, q[i]);
             }
             v128_t low = wasm_i16x8_narrow_i32x4(q[0], q[1]);
