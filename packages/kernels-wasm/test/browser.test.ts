@@ -27,7 +27,7 @@ interface PageResult {
 // NOTE: skipped where Debian's chromium is not installed; CI installs it.
 describe.skipIf(!hasChromium || process.env.MINICHAT_SKIP_BROWSER === '1')('browser entry point', () => {
   let bundleDir: string;
-  let server: Server;
+  let server: Server | undefined;
   let origin: string;
 
   beforeAll(async () => {
@@ -53,7 +53,7 @@ describe.skipIf(!hasChromium || process.env.MINICHAT_SKIP_BROWSER === '1')('brow
     ]) {
       files[`/dist/${name}`] = { path: join(packageDir, 'dist', name), type: 'application/wasm' };
     }
-    server = createServer((request, response) => {
+    const listening = createServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
       // Cross-origin isolation, and so SharedArrayBuffer, only where the page URL requests it.
       const isolated =
@@ -76,12 +76,15 @@ describe.skipIf(!hasChromium || process.env.MINICHAT_SKIP_BROWSER === '1')('brow
         () => response.writeHead(500).end(),
       );
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = listening;
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    // server is unset when the bundle failed; close() would then never call back.
+    const running = server;
+    if (running !== undefined) await new Promise<void>((resolve) => running.close(() => resolve()));
     if (bundleDir !== undefined) await rm(bundleDir, { recursive: true, force: true });
   });
 
