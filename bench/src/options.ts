@@ -48,9 +48,9 @@ backends, llama.cpp, the memory read bandwidth, tokenizer encode speed and EXL2 
 Options:
   --quick                 small model and short runs (about two minutes); prints the JSON path last
   --runners LIST          comma-separated: ${RUNNER_NAMES.join(', ')} (default: all;
-                          without this option the full preset skips cpu, and both presets skip
-                          webgpu unless --webgpu-driver system; skipped runners are listed with
-                          the reason)
+                          without this option the full preset skips cpu and gpujs, and both
+                          presets skip webgpu unless --webgpu-driver system; skipped runners are
+                          listed with the reason)
   --suites LIST           comma-separated: models, bandwidth, tokenizer, exl2 (default: all)
   --runs N                interleaved rounds per figure (default: 3, quick: 2)
   --threads N             CPU threads for wasm, llama.cpp and the bandwidth probe (default: all cores)
