@@ -50,7 +50,8 @@ void kv_store(const Job* job, int32_t begin, int32_t end) {
         special = wasm_v128_or(special, wasm_i32x4_splat(((keys[i] | values[i]) & 0x7c00) == 0x7c00 ? -1 : 0));
       }
       if (wasm_v128_any_true(special)) {
-        /* Threads that store other rows may write the same 1; the flag is never cleared. */
+        /* Threads that store other rows may write the same 1, so no ordering is needed. The flag is never
+           cleared. */
         __atomic_store_n((int32_t*)job->args[7], 1, __ATOMIC_RELAXED);
       }
     }
@@ -116,7 +117,7 @@ INLINE void weighted_value_sum(float* out, const void* values, int32_t f16, int 
 }
 
 /*
- * Heads [begin, end) of attention. `cache` is 0 for an f32 cache, 1 for fp16 and 2 for fp16 without
+ * Runs attention for heads [begin, end). `cache` is 0 for an f32 cache, 1 for fp16 and 2 for fp16 without
  * infinite or NaN entries (a constant after inlining, so each kind gets its own loops).
  */
 INLINE void attend(const Job* job, int32_t begin, int32_t end, int32_t worker, int cache) {
@@ -167,9 +168,8 @@ INLINE void attend(const Job* job, int32_t begin, int32_t end, int32_t worker, i
 
 /*
  * args: 0 q (f32 [rows][heads * head_dim]), 1 out (same shape), 2 key cache of the layer, 3 value cache,
- * 4 dtype, 5 rows, 6 start position, 7 heads, 8 kv heads, 9 head_dim, 10 score scratch, 11 scratch
- * floats per worker, 12 the layer's special-value flag (see kv_store).
- * Items are query heads.
+ * 4 dtype. Then 5 rows, 6 start position, 7 heads, 8 kv heads, 9 head_dim. Then 10 score scratch, 11
+ * scratch floats per worker, 12 the layer's special-value flag (see kv_store). Items are query heads.
  */
 void attention(const Job* job, int32_t begin, int32_t end, int32_t worker) {
   if (job->args[4] == 0) {

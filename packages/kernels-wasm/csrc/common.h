@@ -104,8 +104,8 @@ INLINE int32_t float_to_bits(float value) {
 }
 
 /*
- * Exact fp16 to f32 from the sign (bit 31, other bits zero) and the exponent and mantissa bits moved to
- * bits 13-27. Moving the 5-bit exponent into the f32 field and multiplying by 2^112 rebiases it.
+ * Converts fp16 to f32 exactly, from the sign (bit 31, other bits zero) and the exponent and mantissa
+ * bits moved to bits 13-27. Moving the 5-bit exponent into the f32 field and multiplying by 2^112 rebiases it.
  * Subnormals come out right too, because the product of an f32 subnormal and 2^112 is exact. An
  * exponent of 31 (infinity, NaN) comes out of the product as at least 2^16, above every finite fp16, and
  * setting all exponent bits then gives infinity, or NaN with the same payload.
@@ -132,7 +132,7 @@ INLINE v128_t high_halves_to_f32x4(v128_t lanes) {
 }
 
 /*
- * The same conversions for fp16 values known to be finite, in three or four instructions. An arithmetic
+ * Converts fp16 values known to be finite, in three or four instructions. An arithmetic
  * shift by 3 moves the exponent and mantissa to bits 13-27 and copies the sign into bits 28-31. The mask
  * keeps bit 31 and bits 13-27, and the product with 2^112 rebiases the exponent.
  */
@@ -231,7 +231,7 @@ INLINE float exp_f32(float x) {
 }
 
 /*
- * exp_f32 of four values with the same operations in the same order, so each lane equals the scalar
+ * Computes exp_f32 of four values with the same operations in the same order, so each lane equals the scalar
  * result. NaN lanes stay NaN. 2^n comes from n + 1.5 * 2^23, whose low mantissa bits are n.
  */
 INLINE v128_t exp_f32x4(v128_t x) {
@@ -293,7 +293,7 @@ INLINE float dot_f32(const float* a, const float* b, int32_t n) {
 }
 
 /*
- * Dot product of f32 `a` with fp16 `b`. Each step loads eight fp16 values as four 32-bit lanes and
+ * Returns the dot product of f32 `a` with fp16 `b`. Each step loads eight fp16 values as four 32-bit lanes and
  * multiplies their even and odd values with the even and odd lanes of `a`. `finite` (a constant after
  * inlining) takes the shorter conversion, for values known to be neither infinite nor NaN.
  */

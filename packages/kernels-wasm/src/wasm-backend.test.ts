@@ -67,8 +67,8 @@ describe('elementwise ops', () => {
     expect(output[1]).toBeCloseTo(Math.sin(1), 6);
   });
 
-  test('rope angles follow every parameter between calls', async () => {
-    // The backend keeps the last call's angles; each change below must compute new ones.
+  test('rope recomputes angles per parameter', async () => {
+    // The backend keeps the last call's angles, so each change below must compute new ones.
     const rotate = async (position: number, headDim: number, theta: number, rows = 1) => {
       const x = await run(
         rows,
@@ -201,8 +201,8 @@ describe('attention', () => {
     expect(Array.from(output)).toEqual(Array.from(values, (value) => 0 + roundToHalf(value)));
   });
 
-  test('an fp16 cache without infinity or NaN reads back exactly', async () => {
-    // Such a layer takes the shorter conversion; the values cover signs, subnormals, ties and the largest
+  test('finite fp16 cache reads back exactly', async () => {
+    // Such a layer takes the shorter conversion. The values cover signs, subnormals, ties and the largest
     // finite fp16 value.
     const finite = [
       0,
@@ -245,7 +245,7 @@ describe('attention', () => {
     );
   });
 
-  test('an infinite entry switches its layer to the exact conversion for good', async () => {
+  test('infinity keeps its layer exact', async () => {
     // Position 0 is finite, position 1 has infinity in column 3. Equal scores weight both by 1/2. 32
     // columns: the weighted sum converts 32 at a time and narrower heads one by one, exactly.
     const width = 32;

@@ -85,7 +85,7 @@ describe('loadModel', () => {
     expect(live()).toBe(0);
   });
 
-  test('uploads an untied head right after the embedding', async () => {
+  test('uploads untied head after embedding', async () => {
     // Read in one piece, the head's buffer would otherwise be garbage on top of every decoder layer
     // at the end of loading, when the process uses the most memory.
     const directory = await mkdtemp(join(tmpdir(), 'minichat-untied-'));
