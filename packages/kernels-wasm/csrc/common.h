@@ -71,6 +71,20 @@ typedef int16_t quantized_t;
 #define QUANT_MAX 32767
 #endif
 
+/*
+ * Rows of quantized activations that the relaxed-SIMD build interleaves. With more than one row, rows
+ * 4q .. 4q + 3 form quad q. Its activations are stored block by block: the 32 values of row 4q, then
+ * those of row 4q + 1, and so on. Its chunk scales, corrections and block multipliers are interleaved
+ * the same way, four per chunk or block. So the product reads one block of four rows from one pointer at
+ * constant offsets. A single row (decode) is stored plainly, which is the same layout with one lane.
+ * The arrays are sized for whole quads.
+ */
+#define QUAD_ROWS 4
+
+INLINE int32_t quad_lanes(int32_t rows) {
+  return rows > 1 ? QUAD_ROWS : 1;
+}
+
 /* One EXL2 group after repacking, as the kernels read it. */
 typedef struct {
   int32_t bits;

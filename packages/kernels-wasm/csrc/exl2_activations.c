@@ -25,10 +25,10 @@
 #define MULTIPLIER_ONE 256
 
 /*
- * args: 0 layer, 1 x (f32 [rows][in_features]), 2 xq (i8 [rows][padded_k]), 3 chunk scales
- * (f32 [rows][scale_chunks]), 4 chunk corrections (f32, same shape), 5 block multipliers
- * (i16 [rows][padded_k / 32]). A chunk's correction is the zero point times the sum over its blocks of
- * m_b times the block's sum of xq. Items are rows. A chunk is up to CHUNK_BLOCKS blocks of one group.
+ * args: 0 layer, 1 x (f32 [rows][in_features]), 2 xq (i8), 3 chunk scales (f32), 4 chunk corrections
+ * (f32), 5 block multipliers (i16), 6 rows. A chunk's correction is the zero point times the sum over its
+ * blocks of m_b times the block's sum of xq. Items are rows. A chunk is up to CHUNK_BLOCKS blocks of one
+ * group. Outputs of several rows interleave in quads (see quad_lanes in common.h).
  */
 void exl2_quantize(const Job* job, int32_t begin, int32_t end) {
   const Exl2Layer* layer = (const Exl2Layer*)job->args[0];
@@ -36,13 +36,16 @@ void exl2_quantize(const Job* job, int32_t begin, int32_t end) {
   const int32_t* gather = (const int32_t*)layer->gather_ptr;
   float values[CHUNK_BLOCKS * BLOCK_ROWS] __attribute__((aligned(16)));
   int32_t blocks_per_row = layer->padded_k / BLOCK_ROWS;
+  int32_t lanes = quad_lanes(job->args[6]);
 
   for (int32_t row = begin; row < end; row++) {
     const float* x = (const float*)job->args[1] + row * layer->in_features;
-    int8_t* xq = (int8_t*)job->args[2] + row * layer->padded_k;
-    float* scales = (float*)job->args[3] + row * layer->scale_chunks;
-    float* corrections = (float*)job->args[4] + row * layer->scale_chunks;
-    int16_t* multipliers = (int16_t*)job->args[5] + row * blocks_per_row;
+    int32_t quad = row - row % lanes;
+    int32_t lane = row % lanes;
+    int8_t* xq = (int8_t*)job->args[2] + quad * layer->padded_k + lane * BLOCK_ROWS;
+    float* scales = (float*)job->args[3] + quad * layer->scale_chunks + lane;
+    float* corrections = (float*)job->args[4] + quad * layer->scale_chunks + lane;
+    int16_t* multipliers = (int16_t*)job->args[5] + quad * blocks_per_row + lane;
     int32_t first = 0;
     int32_t chunk = 0;
 
@@ -91,15 +94,16 @@ void exl2_quantize(const Job* job, int32_t begin, int32_t end) {
             }
             v128_t low = wasm_i16x8_narrow_i32x4(q[0], q[1]);
             v128_t high = wasm_i16x8_narrow_i32x4(q[2], q[3]);
-            wasm_v128_store(xq + first + k, wasm_i8x16_narrow_i16x8(low, high));
+            int32_t at = (first + k) / BLOCK_ROWS * BLOCK_ROWS * lanes + (first + k) % BLOCK_ROWS;
+            wasm_v128_store(xq + at, wasm_i8x16_narrow_i16x8(low, high));
           }
           int32_t sum = wasm_i32x4_extract_lane(sums, 0) + wasm_i32x4_extract_lane(sums, 1) +
                         wasm_i32x4_extract_lane(sums, 2) + wasm_i32x4_extract_lane(sums, 3);
-          multipliers[first / BLOCK_ROWS + b] = (int16_t)multiplier;
+          multipliers[(first / BLOCK_ROWS + b) * lanes] = (int16_t)multiplier;
           correction += (int64_t)zero_point * multiplier * sum;
         }
-        scales[chunk] = unit;
-        corrections[chunk] = (float)correction;
+        scales[chunk * lanes] = unit;
+        corrections[chunk * lanes] = (float)correction;
         chunk++;
         first += count * BLOCK_ROWS;
       }

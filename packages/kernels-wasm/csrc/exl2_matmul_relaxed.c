@@ -1,6 +1,8 @@
 /*
  * EXL2 matrix products of the relaxed-SIMD build, on the tiles of exl2_relaxed_tile.h. Each work item is
- * one tile (four output columns); the tile's codes stay in cache while every row of the batch reads them.
+ * one tile (four output columns). One row (decode) runs two tiles of a thread's range at once, so two
+ * memory streams are in flight. Several rows (prefill) run in quads of four rows (see quad_lanes in
+ * common.h) over two adjacent tiles, whose codes stay in cache while every quad reads them.
  *
  * Integer path: y = sum over chunks c of scale_g * xs_c * (sum over blocks b of m_b * sum_k code * xq -
  * correction_c), where xq are the 8-bit quantized activations of chunk c (up to 128 rows of one group),
@@ -14,8 +16,8 @@
  */
 #include "exl2_relaxed_tile.h"
 
-/* Rows that share one decode of a block on the integer path. */
-#define BATCH_ROWS 4
+/* Rows that share one decode of a block on the integer path: a quad. */
+#define BATCH_ROWS QUAD_ROWS
 
 /*
  * Fields whose 16-bit dot sums may be added before widening: a sum is at most 2 * 127 * (2^bits - 1) per
@@ -142,11 +144,15 @@ INLINE void wide_block(const uint8_t* codes, int32_t rows, const int8_t* const* 
   }
 }
 
-/* One group of one tile for `rows` rows (a constant after inlining) on the integer path. */
+/*
+ * One group of one tile for `rows` rows (1, or 4 of a quad; a constant after inlining) on the integer
+ * path. `xq_quad`, `xs`, `corrections` and `multiplier_quad` point at the first row's values in the
+ * layout of quad_lanes(rows).
+ */
 INLINE void quantized_group(int32_t bits, const uint8_t* codes, int32_t blocks, int32_t first_block,
-                            int32_t first_chunk, v128_t scales, int32_t rows, const int8_t* const* xq_rows,
-                            const float* const* xs_rows, const float* const* correction_rows,
-                            const int16_t* const* multiplier_rows, v128_t* out) {
+                            int32_t first_chunk, v128_t scales, int32_t rows, const int8_t* xq_quad,
+                            const float* xs, const float* corrections, const int16_t* multiplier_quad,
+                            v128_t* out) {
   for (int32_t block = 0; block < blocks; block += CHUNK_BLOCKS) {
     int32_t chunk = first_chunk + block / CHUNK_BLOCKS;
     int32_t count = blocks - block < CHUNK_BLOCKS ? blocks - block : CHUNK_BLOCKS;
@@ -159,8 +165,8 @@ INLINE void quantized_group(int32_t bits, const uint8_t* codes, int32_t blocks, 
       const int8_t* xq[BATCH_ROWS];
       const int16_t* multipliers[BATCH_ROWS];
       for (int32_t r = 0; r < rows; r++) {
-        xq[r] = xq_rows[r] + index * BLOCK_ROWS;
-        multipliers[r] = multiplier_rows[r] + index;
+        xq[r] = xq_quad + (index * rows + r) * BLOCK_ROWS;
+        multipliers[r] = multiplier_quad + index * rows + r;
       }
       const uint8_t* block_codes = codes + (block + i) * bits * 16;
       if (bits == 8) {
@@ -172,72 +178,181 @@ INLINE void quantized_group(int32_t bits, const uint8_t* codes, int32_t blocks, 
       }
     }
     for (int32_t r = 0; r < rows; r++) {
-      v128_t factor = wasm_f32x4_mul(scales, wasm_f32x4_splat(xs_rows[r][chunk]));
-      v128_t values = wasm_f32x4_sub(wasm_f32x4_convert_i32x4(sums[r]), wasm_f32x4_splat(correction_rows[r][chunk]));
+      v128_t factor = wasm_f32x4_mul(scales, wasm_f32x4_splat(xs[chunk * rows + r]));
+      v128_t values = wasm_f32x4_sub(wasm_f32x4_convert_i32x4(sums[r]), wasm_f32x4_splat(corrections[chunk * rows + r]));
       out[r] = wasm_f32x4_add(out[r], wasm_f32x4_mul(values, factor));
     }
   }
 }
 
-INLINE void quantized_tile(const Exl2Layer* layer, int32_t tile, int32_t rows, const int8_t* const* xq,
-                           const float* const* xs, const float* const* corrections,
-                           const int16_t* const* multipliers, v128_t* out) {
+/* Runs quantized_group with the group's width as a constant. */
+INLINE void quantized_tile_group(const Exl2Group* group, const uint8_t* codes, int32_t first_block,
+                                 int32_t first_chunk, v128_t scales, int32_t rows, const int8_t* xq,
+                                 const float* xs, const float* corrections, const int16_t* multipliers,
+                                 v128_t* out) {
+  /* A constant width per case lets the decoder and the row loop specialise. */
+#define QUANTIZED_GROUP(bits)                                                                              \
+  quantized_group(bits, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, corrections, \
+                  multipliers, out)
+  switch (group->bits) {
+    case 8:
+      QUANTIZED_GROUP(8);
+      break;
+    case 6:
+      QUANTIZED_GROUP(6);
+      break;
+    case 5:
+      QUANTIZED_GROUP(5);
+      break;
+    case 4:
+      QUANTIZED_GROUP(4);
+      break;
+    case 3:
+      QUANTIZED_GROUP(3);
+      break;
+    default:
+      QUANTIZED_GROUP(2);
+      break;
+  }
+#undef QUANTIZED_GROUP
+}
+
+/* Computes one row of one tile: the last tile of an odd range in decode. */
+__attribute__((noinline)) static void quantized_tile_1(const Exl2Layer* layer, int32_t tile, const int8_t* xq,
+                                                       const float* xs, const float* corrections,
+                                                       const int16_t* multipliers, v128_t* out) {
   const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
   const uint8_t* tile_codes = (const uint8_t*)layer->weights_ptr + tile * layer->tile_bytes;
   const uint8_t* nibbles = (const uint8_t*)layer->scales_ptr + tile * layer->group_count * 4;
   int32_t first_block = 0;
   int32_t first_chunk = 0;
-  for (int32_t r = 0; r < rows; r++) {
-    out[r] = wasm_f32x4_splat(0.0f);
-  }
+  *out = wasm_f32x4_splat(0.0f);
   for (int32_t g = 0; g < layer->group_count; g++) {
     const Exl2Group* group = groups + g;
-    const uint8_t* codes = tile_codes + group->offset;
     v128_t scales = tile_group_scales(nibbles + 4 * g, group->scale_max);
-    /* A constant width per case lets the decoder and the row loop specialise. */
-    switch (group->bits) {
-      case 8:
-        quantized_group(8, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, corrections, multipliers, out);
-        break;
-      case 6:
-        quantized_group(6, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, corrections, multipliers, out);
-        break;
-      case 5:
-        quantized_group(5, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, corrections, multipliers, out);
-        break;
-      case 4:
-        quantized_group(4, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, corrections, multipliers, out);
-        break;
-      case 3:
-        quantized_group(3, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, corrections, multipliers, out);
-        break;
-      default:
-        quantized_group(2, codes, group->blocks, first_block, first_chunk, scales, rows, xq, xs, corrections, multipliers, out);
-        break;
-    }
+    quantized_tile_group(group, tile_codes + group->offset, first_block, first_chunk, scales, 1, xq, xs,
+                         corrections, multipliers, out);
     first_block += group->blocks;
     first_chunk += (group->blocks + CHUNK_BLOCKS - 1) / CHUNK_BLOCKS;
   }
 }
 
 /*
- * Out-of-line instances for each batch size, so each is compiled with constant row counts. They stay
- * out of line because V8 allocates registers per function: inlined into the one function that calls
- * them, the decode loop measured about 5% slower.
+ * The 4-bit blocks of one chunk of two tiles for the four rows of a quad, adding each block's sums times
+ * its multipliers to `sums_a` and `sums_b`. Each loaded activation vector serves both tiles. One loop
+ * iteration takes one plane of each tile, so both of its fields decode with constant shifts. A loop over
+ * single fields shifts by a variable, which V8 builds from four instructions; it ran 17% slower in
+ * scripts/bench-matmul.ts. V8 loads all eight activation vectors of an iteration first and spills some
+ * of them, but splitting the rows into two passes to avoid that was 7% slower.
  */
-__attribute__((noinline)) static void quantized_tile_4(const Exl2Layer* layer, int32_t tile, const int8_t* const* xq, const float* const* xs,
-                             const float* const* corrections, const int16_t* const* multipliers, v128_t* out) {
-  quantized_tile(layer, tile, 4, xq, xs, corrections, multipliers, out);
+INLINE void quad_chunk_4bit(const uint8_t* codes_a, const uint8_t* codes_b, int32_t blocks, const int8_t* xq,
+                            const int16_t* multipliers, v128_t* sums_a, v128_t* sums_b) {
+  v128_t mask = wasm_i8x16_splat(0x0f);
+#pragma clang loop unroll(disable)
+  for (int32_t b = 0; b < blocks; b++) {
+    const uint8_t* a = codes_a + 64 * b;
+    const uint8_t* c = codes_b + 64 * b;
+    const int8_t* x = xq + 4 * BLOCK_ROWS * b;
+    v128_t part_a[QUAD_ROWS];
+    v128_t part_b[QUAD_ROWS];
+    for (int r = 0; r < QUAD_ROWS; r++) {
+      part_a[r] = wasm_i16x8_splat(0);
+      part_b[r] = wasm_i16x8_splat(0);
+    }
+#pragma clang loop unroll(disable)
+    for (int32_t plane = 0; plane < FIELDS_PER_BLOCK / 2; plane++) {
+      /* Plane p contains field 2p in its low nibbles and field 2p + 1 in its high ones. */
+      const int8_t* px = x + 8 * plane;
+      v128_t plane_a = wasm_v128_load(a + 16 * plane);
+      v128_t plane_b = wasm_v128_load(c + 16 * plane);
+      v128_t weights_a = wasm_v128_and(plane_a, mask);
+      v128_t weights_b = wasm_v128_and(plane_b, mask);
+      for (int r = 0; r < QUAD_ROWS; r++) {
+        v128_t inputs = wasm_v128_load32_splat(px + BLOCK_ROWS * r);
+        part_a[r] = wasm_i16x8_add(part_a[r], relaxed_dot_i8x16_i7x16(inputs, weights_a));
+        part_b[r] = wasm_i16x8_add(part_b[r], relaxed_dot_i8x16_i7x16(inputs, weights_b));
+      }
+      weights_a = wasm_v128_and(wasm_u16x8_shr(plane_a, 4), mask);
+      weights_b = wasm_v128_and(wasm_u16x8_shr(plane_b, 4), mask);
+      for (int r = 0; r < QUAD_ROWS; r++) {
+        v128_t inputs = wasm_v128_load32_splat(px + BLOCK_ROWS * r + 4);
+        part_a[r] = wasm_i16x8_add(part_a[r], relaxed_dot_i8x16_i7x16(inputs, weights_a));
+        part_b[r] = wasm_i16x8_add(part_b[r], relaxed_dot_i8x16_i7x16(inputs, weights_b));
+      }
+    }
+    for (int r = 0; r < QUAD_ROWS; r++) {
+      v128_t multiplier = wasm_v128_load16_splat(multipliers + QUAD_ROWS * b + r);
+      sums_a[r] = wasm_i32x4_add(sums_a[r], wasm_i32x4_dot_i16x8(part_a[r], multiplier));
+      sums_b[r] = wasm_i32x4_add(sums_b[r], wasm_i32x4_dot_i16x8(part_b[r], multiplier));
+    }
+  }
 }
 
-__attribute__((noinline)) static void quantized_tile_2(const Exl2Layer* layer, int32_t tile, const int8_t* const* xq, const float* const* xs,
-                             const float* const* corrections, const int16_t* const* multipliers, v128_t* out) {
-  quantized_tile(layer, tile, 2, xq, xs, corrections, multipliers, out);
+/*
+ * One 4-bit group of two tiles for the four rows of a quad. `xq`, `xs`, `corrections` and `multipliers`
+ * point at the quad's values.
+ */
+INLINE void quad_group_4bit(const uint8_t* codes_a, const uint8_t* codes_b, int32_t blocks, int32_t first_block,
+                            int32_t first_chunk, v128_t scales_a, v128_t scales_b, const int8_t* xq,
+                            const float* xs, const float* corrections, const int16_t* multipliers,
+                            v128_t* out_a, v128_t* out_b) {
+  for (int32_t block = 0; block < blocks; block += CHUNK_BLOCKS) {
+    int32_t chunk = first_chunk + block / CHUNK_BLOCKS;
+    int32_t count = blocks - block < CHUNK_BLOCKS ? blocks - block : CHUNK_BLOCKS;
+    v128_t sums_a[QUAD_ROWS];
+    v128_t sums_b[QUAD_ROWS];
+    for (int r = 0; r < QUAD_ROWS; r++) {
+      sums_a[r] = wasm_i32x4_splat(0);
+      sums_b[r] = wasm_i32x4_splat(0);
+    }
+    int32_t index = first_block + block;
+    quad_chunk_4bit(codes_a + 64 * block, codes_b + 64 * block, count, xq + index * QUAD_ROWS * BLOCK_ROWS,
+                    multipliers + index * QUAD_ROWS, sums_a, sums_b);
+    for (int r = 0; r < QUAD_ROWS; r++) {
+      v128_t xs_r = wasm_v128_load32_splat(xs + chunk * QUAD_ROWS + r);
+      v128_t correction = wasm_v128_load32_splat(corrections + chunk * QUAD_ROWS + r);
+      v128_t values_a = wasm_f32x4_sub(wasm_f32x4_convert_i32x4(sums_a[r]), correction);
+      v128_t values_b = wasm_f32x4_sub(wasm_f32x4_convert_i32x4(sums_b[r]), correction);
+      out_a[r] = wasm_f32x4_add(out_a[r], wasm_f32x4_mul(values_a, wasm_f32x4_mul(scales_a, xs_r)));
+      out_b[r] = wasm_f32x4_add(out_b[r], wasm_f32x4_mul(values_b, wasm_f32x4_mul(scales_b, xs_r)));
+    }
+  }
 }
 
-__attribute__((noinline)) static void quantized_tile_1(const Exl2Layer* layer, int32_t tile, const int8_t* const* xq, const float* const* xs,
-                             const float* const* corrections, const int16_t* const* multipliers, v128_t* out) {
-  quantized_tile(layer, tile, 1, xq, xs, corrections, multipliers, out);
+/*
+ * Computes the four rows of a quad for two tiles. 4-bit groups run both tiles at once, and other widths
+ * run one tile after the other. The last tile of an odd range passes itself as `tile_b`.
+ */
+__attribute__((noinline)) static void quad_tiles(const Exl2Layer* layer, int32_t tile_a, int32_t tile_b,
+                                                 const int8_t* xq, const float* xs, const float* corrections,
+                                                 const int16_t* multipliers, v128_t* out_a, v128_t* out_b) {
+  const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
+  const uint8_t* codes_a = (const uint8_t*)layer->weights_ptr + tile_a * layer->tile_bytes;
+  const uint8_t* codes_b = (const uint8_t*)layer->weights_ptr + tile_b * layer->tile_bytes;
+  const uint8_t* nibbles_a = (const uint8_t*)layer->scales_ptr + tile_a * layer->group_count * 4;
+  const uint8_t* nibbles_b = (const uint8_t*)layer->scales_ptr + tile_b * layer->group_count * 4;
+  int32_t first_block = 0;
+  int32_t first_chunk = 0;
+  for (int r = 0; r < QUAD_ROWS; r++) {
+    out_a[r] = wasm_f32x4_splat(0.0f);
+    out_b[r] = wasm_f32x4_splat(0.0f);
+  }
+  for (int32_t g = 0; g < layer->group_count; g++) {
+    const Exl2Group* group = groups + g;
+    v128_t scales_a = tile_group_scales(nibbles_a + 4 * g, group->scale_max);
+    v128_t scales_b = tile_group_scales(nibbles_b + 4 * g, group->scale_max);
+    if (group->bits == 4) {
+      quad_group_4bit(codes_a + group->offset, codes_b + group->offset, group->blocks, first_block, first_chunk,
+                      scales_a, scales_b, xq, xs, corrections, multipliers, out_a, out_b);
+    } else {
+      quantized_tile_group(group, codes_a + group->offset, first_block, first_chunk, scales_a, QUAD_ROWS, xq, xs,
+                           corrections, multipliers, out_a);
+      quantized_tile_group(group, codes_b + group->offset, first_block, first_chunk, scales_b, QUAD_ROWS, xq, xs,
+                           corrections, multipliers, out_b);
+    }
+    first_block += group->blocks;
+    first_chunk += (group->blocks + CHUNK_BLOCKS - 1) / CHUNK_BLOCKS;
+  }
 }
 
 /*
@@ -385,22 +500,23 @@ __attribute__((noinline)) static void paired_tiles(const Exl2Layer* layer, int32
 }
 
 /*
- * args: 0 layer, 1 xq, 2 chunk scales, 3 chunk corrections (from exl2_quantize), 4 rows, 5 out (f32
- * [rows][out_features]), 6 block multipliers (from exl2_quantize). Items are tiles.
+ * args: 0 layer, 1 xq, 2 chunk scales, 3 chunk corrections (from exl2_quantize, in the layout of
+ * quad_lanes(rows)), 4 rows, 5 out (f32 [rows][out_features]), 6 block multipliers (from exl2_quantize).
+ * Items are tiles.
  */
 void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
   const Exl2Layer* layer = (const Exl2Layer*)job->args[0];
   int32_t rows = job->args[4];
   int32_t chunks = layer->scale_chunks;
   const float* bias = (const float*)layer->bias_ptr;
+  const int8_t* xq = (const int8_t*)job->args[1];
+  const float* xs = (const float*)job->args[2];
+  const float* corrections = (const float*)job->args[3];
+  const int16_t* multipliers = (const int16_t*)job->args[6];
+  float* y = (float*)job->args[5];
 
   if (rows == 1) {
     /* Tiles i and i + half of the range run together, so each thread reads two streams. */
-    const int8_t* xq = (const int8_t*)job->args[1];
-    const float* xs = (const float*)job->args[2];
-    const float* corrections = (const float*)job->args[3];
-    const int16_t* multipliers = (const int16_t*)job->args[6];
-    float* y = (float*)job->args[5];
     int32_t half = (end - begin) / 2;
     for (int32_t i = 0; i < half; i++) {
       v128_t out_a;
@@ -409,37 +525,30 @@ void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
       store_columns(y, out_a, bias, (begin + i) * TILE_COLS, layer->out_features);
       store_columns(y, out_b, bias, (begin + half + i) * TILE_COLS, layer->out_features);
     }
-    begin += 2 * half; /* the last tile of an odd range, if any, runs alone below */
+    if (begin + 2 * half < end) {
+      v128_t out;
+      quantized_tile_1(layer, end - 1, xq, xs, corrections, multipliers, &out);
+      store_columns(y, out, bias, (end - 1) * TILE_COLS, layer->out_features);
+    }
+    return;
   }
 
-  for (int32_t tile = begin; tile < end; tile++) {
-    int32_t row = 0;
-    while (row < rows) {
-      int32_t left = rows - row;
-      int32_t count = left >= 4 ? 4 : (left >= 2 ? 2 : 1);
-      const int8_t* xq[BATCH_ROWS];
-      const float* xs[BATCH_ROWS];
-      const float* corrections[BATCH_ROWS];
-      const int16_t* multipliers[BATCH_ROWS];
-      v128_t out[BATCH_ROWS];
+  /* Adjacent tiles run together; every quad of rows reads them while they stay in cache. */
+  for (int32_t tile = begin; tile < end; tile += 2) {
+    int32_t tile_b = tile + 1 < end ? tile + 1 : tile;
+    for (int32_t row = 0; row < rows; row += QUAD_ROWS) {
+      v128_t out_a[QUAD_ROWS];
+      v128_t out_b[QUAD_ROWS];
+      quad_tiles(layer, tile, tile_b, xq + row * layer->padded_k, xs + row * chunks, corrections + row * chunks,
+                 multipliers + row * (layer->padded_k / BLOCK_ROWS), out_a, out_b);
+      int32_t count = rows - row < QUAD_ROWS ? rows - row : QUAD_ROWS;
       for (int32_t r = 0; r < count; r++) {
-        xq[r] = (const int8_t*)job->args[1] + (row + r) * layer->padded_k;
-        xs[r] = (const float*)job->args[2] + (row + r) * chunks;
-        corrections[r] = (const float*)job->args[3] + (row + r) * chunks;
-        multipliers[r] = (const int16_t*)job->args[6] + (row + r) * (layer->padded_k / BLOCK_ROWS);
+        float* y_row = y + (row + r) * layer->out_features;
+        store_columns(y_row, out_a[r], bias, tile * TILE_COLS, layer->out_features);
+        if (tile_b != tile) {
+          store_columns(y_row, out_b[r], bias, tile_b * TILE_COLS, layer->out_features);
+        }
       }
-      if (count == 4) {
-        quantized_tile_4(layer, tile, xq, xs, corrections, multipliers, out);
-      } else if (count == 2) {
-        quantized_tile_2(layer, tile, xq, xs, corrections, multipliers, out);
-      } else {
-        quantized_tile_1(layer, tile, xq, xs, corrections, multipliers, out);
-      }
-      for (int32_t r = 0; r < count; r++) {
-        float* y = (float*)job->args[5] + (row + r) * layer->out_features;
-        store_columns(y, out[r], bias, tile * TILE_COLS, layer->out_features);
-      }
-      row += count;
     }
   }
 }

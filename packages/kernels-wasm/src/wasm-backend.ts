@@ -463,10 +463,12 @@ export class WasmBackendImpl implements WasmBackend {
       this.context.run('matmul', KernelOp.exl2MatmulF32, linear.tiles, args, parallel);
       return;
     }
-    const quantizedBytes = align(rows * paddedK * 2);
-    const scalesBytes = align(rows * linear.scaleChunks * 4);
+    // The relaxed-SIMD build stores several rows in quads of four (QUAD_ROWS in common.h).
+    const storedRows = rows > 1 ? Math.ceil(rows / 4) * 4 : 1;
+    const quantizedBytes = align(storedRows * paddedK * 2);
+    const scalesBytes = align(storedRows * linear.scaleChunks * 4);
     // One 16-bit scale multiplier per block of 32 rows (used by the relaxed-SIMD build only).
-    const multipliersBytes = align(rows * (paddedK / 32) * 2);
+    const multipliersBytes = align(storedRows * (paddedK / 32) * 2);
     const workspace = this.context.scratchBlock(
       'exl2 activations',
       quantizedBytes + 2 * scalesBytes + multipliersBytes,
@@ -479,7 +481,7 @@ export class WasmBackendImpl implements WasmBackend {
       'matmul',
       KernelOp.exl2Quantize,
       rows,
-      [descriptor, input.offset, quantized, scales, sums, multipliers],
+      [descriptor, input.offset, quantized, scales, sums, multipliers, rows],
       rowsParallel,
     );
     const args = [descriptor, quantized, scales, sums, rows, target.offset, multipliers];
