@@ -306,13 +306,23 @@ export class WasmBackendImpl implements WasmBackend {
     const layerOffset = params.layer * kvCache.layerBytes;
     const keys = kvCache.keysOffset + layerOffset;
     const values = kvCache.valuesOffset + layerOffset;
-    const kvWidth = key.cols;
     const specialFlag = kvCache.specialFlagsOffset + params.layer * 4;
     this.context.run(
       op,
       KernelOp.kvStore,
       rows,
-      [key.offset, value.offset, keys, values, dtype, params.startPosition, kvWidth, specialFlag],
+      [
+        key.offset,
+        value.offset,
+        keys,
+        values,
+        dtype,
+        params.startPosition,
+        spec.numKvHeads,
+        specialFlag,
+        spec.maxSequenceLength,
+        spec.headDim,
+      ],
       false,
     );
 
@@ -334,6 +344,7 @@ export class WasmBackendImpl implements WasmBackend {
       scores,
       scoresPerThread,
       specialFlag,
+      spec.maxSequenceLength,
     ];
     this.context.run(op, KernelOp.attention, params.numHeads, args, this.parallel(work, params.numHeads));
   }
