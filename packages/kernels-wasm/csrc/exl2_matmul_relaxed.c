@@ -56,65 +56,6 @@ INLINE void relaxed_block(int32_t bits, const uint8_t* codes, int32_t rows, cons
   }
 }
 
-/* Bits [shift, shift + width) of each byte moved to bit `position`, for a shift that varies at run time. */
-INLINE v128_t byte_field_at(v128_t plane, int32_t shift, int width, int position) {
-  v128_t field = wasm_v128_and(wasm_u16x8_shr(plane, shift), wasm_i8x16_splat((int8_t)((1 << width) - 1)));
-  return position == 0 ? field : wasm_i16x8_shl(field, position);
-}
-
-/* Field `m` (varying at run time) of a block of up to 6 bits, reading its planes from `codes`. */
-INLINE v128_t decode_field_at(int32_t bits, const uint8_t* codes, int32_t m) {
-  switch (bits) {
-    case 6:
-      return wasm_v128_or(byte_field_at(wasm_v128_load(codes + 16 * (m >> 1)), 4 * (m & 1), 4, 0),
-                          byte_field_at(wasm_v128_load(codes + 16 * (4 + (m >> 2))), 2 * (m & 3), 2, 4));
-    case 5:
-      return wasm_v128_or(byte_field_at(wasm_v128_load(codes + 16 * (m >> 1)), 4 * (m & 1), 4, 0),
-                          byte_field_at(wasm_v128_load(codes + 64), m, 1, 4));
-    case 4:
-      return byte_field_at(wasm_v128_load(codes + 16 * (m >> 1)), 4 * (m & 1), 4, 0);
-    case 3:
-      return wasm_v128_or(byte_field_at(wasm_v128_load(codes + 16 * (m >> 2)), 2 * (m & 3), 2, 0),
-                          byte_field_at(wasm_v128_load(codes + 32), m, 1, 2));
-    default:
-      return byte_field_at(wasm_v128_load(codes + 16 * (m >> 2)), 2 * (m & 3), 2, 0);
-  }
-}
-
-/*
- * relaxed_block for several rows, two fields per loop iteration. Unrolled, V8 loads every plane and
- * every row's activations of the block first and spills them. The loop keeps each pair's values live
- * only while they are used, which made 4-bit prefill about 20% faster. One row is faster unrolled.
- */
-INLINE void relaxed_block_looped(int32_t bits, const uint8_t* codes, int32_t rows, const int8_t* const* xq,
-                                 const int16_t* const* multipliers, v128_t* sums) {
-  v128_t partial[BATCH_ROWS];
-  /* Up to 4 bits, the sums of all 8 fields fit in 16 bits; 5 and 6 bits widen after every pair. */
-  int widen_each_pair = bits > 4;
-  for (int32_t r = 0; r < rows; r++) {
-    partial[r] = wasm_i16x8_splat(0);
-  }
-#pragma clang loop unroll(disable)
-  for (int32_t pair = 0; pair < FIELDS_PER_BLOCK / 2; pair++) {
-    v128_t even = decode_field_at(bits, codes, 2 * pair);
-    v128_t odd = decode_field_at(bits, codes, 2 * pair + 1);
-    for (int32_t r = 0; r < rows; r++) {
-      v128_t products = wasm_i16x8_add(relaxed_dot_i8x16_i7x16(field_activations(xq[r], 2 * pair), even),
-                                       relaxed_dot_i8x16_i7x16(field_activations(xq[r], 2 * pair + 1), odd));
-      partial[r] = wasm_i16x8_add(partial[r], products);
-      if (widen_each_pair) {
-        sums[r] = wasm_i32x4_add(sums[r], wasm_i32x4_dot_i16x8(partial[r], wasm_v128_load16_splat(multipliers[r])));
-        partial[r] = wasm_i16x8_splat(0);
-      }
-    }
-  }
-  if (!widen_each_pair) {
-    for (int32_t r = 0; r < rows; r++) {
-      sums[r] = wasm_i32x4_add(sums[r], wasm_i32x4_dot_i16x8(partial[r], wasm_v128_load16_splat(multipliers[r])));
-    }
-  }
-}
-
 /* One 8-bit block for `rows` rows: codes widen to 16 bits, columns 0-1 in the low half, 2-3 in the high. */
 INLINE void wide_block(const uint8_t* codes, int32_t rows, const int8_t* const* xq,
                        const int16_t* const* multipliers, v128_t* sums) {
@@ -171,8 +112,6 @@ INLINE void quantized_group(int32_t bits, const uint8_t* codes, int32_t blocks, 
       const uint8_t* block_codes = codes + (block + i) * bits * 16;
       if (bits == 8) {
         wide_block(block_codes, rows, xq, multipliers, sums);
-      } else if (rows > 1) {
-        relaxed_block_looped(bits, block_codes, rows, xq, multipliers, sums);
       } else {
         relaxed_block(bits, block_codes, rows, xq, multipliers, sums);
       }
@@ -288,14 +227,76 @@ INLINE void quad_chunk_4bit(const uint8_t* codes_a, const uint8_t* codes_b, int3
   }
 }
 
+/* Decodes the eight fields of one block of up to 6 bits into `fields`. */
+INLINE void decode_block(int32_t bits, const uint8_t* codes, v128_t* fields) {
+  v128_t planes[8];
+  load_block_planes(bits, codes, planes);
+#pragma clang loop unroll(full)
+  for (int m = 0; m < FIELDS_PER_BLOCK; m++) {
+    fields[m] = decode_field(bits, planes, m);
+  }
+}
+
 /*
- * One 4-bit group of two tiles for the four rows of a quad. `xq`, `xs`, `corrections` and `multipliers`
- * point at the quad's values.
+ * Computes the sums of quad_chunk_4bit for blocks of 2, 3, 5 or 6 bits. Their fields take shifts that
+ * vary from field to field, so each block of both tiles is first decoded with constant shifts into 16
+ * vectors on the stack, which the loop then reads. 16-bit sums of 5 and 6 bits widen after each pair.
  */
-INLINE void quad_group_4bit(const uint8_t* codes_a, const uint8_t* codes_b, int32_t blocks, int32_t first_block,
-                            int32_t first_chunk, v128_t scales_a, v128_t scales_b, const int8_t* xq,
-                            const float* xs, const float* corrections, const int16_t* multipliers,
-                            v128_t* out_a, v128_t* out_b) {
+INLINE void quad_chunk_staged(int32_t bits, const uint8_t* codes_a, const uint8_t* codes_b, int32_t blocks,
+                              const int8_t* xq, const int16_t* multipliers, v128_t* sums_a, v128_t* sums_b) {
+  v128_t fields[2 * FIELDS_PER_BLOCK];
+  int widen_each_pair = bits > 4;
+#pragma clang loop unroll(disable)
+  for (int32_t b = 0; b < blocks; b++) {
+    decode_block(bits, codes_a + bits * 16 * b, fields);
+    decode_block(bits, codes_b + bits * 16 * b, fields + FIELDS_PER_BLOCK);
+    const int8_t* x = xq + 4 * BLOCK_ROWS * b;
+    v128_t part_a[QUAD_ROWS];
+    v128_t part_b[QUAD_ROWS];
+    for (int r = 0; r < QUAD_ROWS; r++) {
+      part_a[r] = wasm_i16x8_splat(0);
+      part_b[r] = wasm_i16x8_splat(0);
+    }
+#pragma clang loop unroll(disable)
+    for (int32_t pair = 0; pair < FIELDS_PER_BLOCK / 2; pair++) {
+      const int8_t* px = x + 8 * pair;
+      for (int half = 0; half < 2; half++) {
+        v128_t weights_a = fields[2 * pair + half];
+        v128_t weights_b = fields[FIELDS_PER_BLOCK + 2 * pair + half];
+        for (int r = 0; r < QUAD_ROWS; r++) {
+          v128_t inputs = wasm_v128_load32_splat(px + BLOCK_ROWS * r + 4 * half);
+          part_a[r] = wasm_i16x8_add(part_a[r], relaxed_dot_i8x16_i7x16(inputs, weights_a));
+          part_b[r] = wasm_i16x8_add(part_b[r], relaxed_dot_i8x16_i7x16(inputs, weights_b));
+        }
+      }
+      if (widen_each_pair) {
+        for (int r = 0; r < QUAD_ROWS; r++) {
+          v128_t multiplier = wasm_v128_load16_splat(multipliers + QUAD_ROWS * b + r);
+          sums_a[r] = wasm_i32x4_add(sums_a[r], wasm_i32x4_dot_i16x8(part_a[r], multiplier));
+          sums_b[r] = wasm_i32x4_add(sums_b[r], wasm_i32x4_dot_i16x8(part_b[r], multiplier));
+          part_a[r] = wasm_i16x8_splat(0);
+          part_b[r] = wasm_i16x8_splat(0);
+        }
+      }
+    }
+    if (!widen_each_pair) {
+      for (int r = 0; r < QUAD_ROWS; r++) {
+        v128_t multiplier = wasm_v128_load16_splat(multipliers + QUAD_ROWS * b + r);
+        sums_a[r] = wasm_i32x4_add(sums_a[r], wasm_i32x4_dot_i16x8(part_a[r], multiplier));
+        sums_b[r] = wasm_i32x4_add(sums_b[r], wasm_i32x4_dot_i16x8(part_b[r], multiplier));
+      }
+    }
+  }
+}
+
+/*
+ * One group of up to 6 bits of two tiles for the four rows of a quad. `xq`, `xs`, `corrections` and
+ * `multipliers` point at the quad's values.
+ */
+INLINE void quad_group(int32_t bits, const uint8_t* codes_a, const uint8_t* codes_b, int32_t blocks,
+                       int32_t first_block, int32_t first_chunk, v128_t scales_a, v128_t scales_b,
+                       const int8_t* xq, const float* xs, const float* corrections, const int16_t* multipliers,
+                       v128_t* out_a, v128_t* out_b) {
   for (int32_t block = 0; block < blocks; block += CHUNK_BLOCKS) {
     int32_t chunk = first_chunk + block / CHUNK_BLOCKS;
     int32_t count = blocks - block < CHUNK_BLOCKS ? blocks - block : CHUNK_BLOCKS;
@@ -306,8 +307,15 @@ INLINE void quad_group_4bit(const uint8_t* codes_a, const uint8_t* codes_b, int3
       sums_b[r] = wasm_i32x4_splat(0);
     }
     int32_t index = first_block + block;
-    quad_chunk_4bit(codes_a + 64 * block, codes_b + 64 * block, count, xq + index * QUAD_ROWS * BLOCK_ROWS,
-                    multipliers + index * QUAD_ROWS, sums_a, sums_b);
+    const int8_t* chunk_xq = xq + index * QUAD_ROWS * BLOCK_ROWS;
+    const int16_t* chunk_multipliers = multipliers + index * QUAD_ROWS;
+    int32_t offset = bits * 16 * block;
+    if (bits == 4) {
+      quad_chunk_4bit(codes_a + offset, codes_b + offset, count, chunk_xq, chunk_multipliers, sums_a, sums_b);
+    } else {
+      quad_chunk_staged(bits, codes_a + offset, codes_b + offset, count, chunk_xq, chunk_multipliers, sums_a,
+                        sums_b);
+    }
     for (int r = 0; r < QUAD_ROWS; r++) {
       v128_t xs_r = wasm_v128_load32_splat(xs + chunk * QUAD_ROWS + r);
       v128_t correction = wasm_v128_load32_splat(corrections + chunk * QUAD_ROWS + r);
@@ -320,8 +328,8 @@ INLINE void quad_group_4bit(const uint8_t* codes_a, const uint8_t* codes_b, int3
 }
 
 /*
- * Computes the four rows of a quad for two tiles. 4-bit groups run both tiles at once, and other widths
- * run one tile after the other. The last tile of an odd range passes itself as `tile_b`.
+ * Computes the four rows of a quad for two tiles. Groups of up to 6 bits run both tiles at once, and
+ * 8-bit groups one tile after the other. The last tile of an odd range passes itself as `tile_b`.
  */
 __attribute__((noinline)) static void quad_tiles(const Exl2Layer* layer, int32_t tile_a, int32_t tile_b,
                                                  const int8_t* xq, const float* xs, const float* corrections,
@@ -341,15 +349,34 @@ __attribute__((noinline)) static void quad_tiles(const Exl2Layer* layer, int32_t
     const Exl2Group* group = groups + g;
     v128_t scales_a = tile_group_scales(nibbles_a + 4 * g, group->scale_max);
     v128_t scales_b = tile_group_scales(nibbles_b + 4 * g, group->scale_max);
-    if (group->bits == 4) {
-      quad_group_4bit(codes_a + group->offset, codes_b + group->offset, group->blocks, first_block, first_chunk,
-                      scales_a, scales_b, xq, xs, corrections, multipliers, out_a, out_b);
-    } else {
-      quantized_tile_group(group, codes_a + group->offset, first_block, first_chunk, scales_a, QUAD_ROWS, xq, xs,
-                           corrections, multipliers, out_a);
-      quantized_tile_group(group, codes_b + group->offset, first_block, first_chunk, scales_b, QUAD_ROWS, xq, xs,
-                           corrections, multipliers, out_b);
+#define QUAD_GROUP(bits)                                                                                    \
+  quad_group(bits, codes_a + group->offset, codes_b + group->offset, group->blocks, first_block, first_chunk, \
+             scales_a, scales_b, xq, xs, corrections, multipliers, out_a, out_b)
+    switch (group->bits) {
+      case 8:
+        /* 8-bit codes widen to 16 bits, so the tiles run one after the other (see wide_block). */
+        quantized_group(8, codes_a + group->offset, group->blocks, first_block, first_chunk, scales_a, QUAD_ROWS,
+                        xq, xs, corrections, multipliers, out_a);
+        quantized_group(8, codes_b + group->offset, group->blocks, first_block, first_chunk, scales_b, QUAD_ROWS,
+                        xq, xs, corrections, multipliers, out_b);
+        break;
+      case 6:
+        QUAD_GROUP(6);
+        break;
+      case 5:
+        QUAD_GROUP(5);
+        break;
+      case 4:
+        QUAD_GROUP(4);
+        break;
+      case 3:
+        QUAD_GROUP(3);
+        break;
+      default:
+        QUAD_GROUP(2);
+        break;
     }
+#undef QUAD_GROUP
     first_block += group->blocks;
     first_chunk += (group->blocks + CHUNK_BLOCKS - 1) / CHUNK_BLOCKS;
   }
