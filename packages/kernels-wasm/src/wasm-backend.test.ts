@@ -1,4 +1,5 @@
 import { BackendUsageError } from '@minichat/runtime';
+import { createRandom, planExl2Groups, randomExl2Weight } from '@minichat/runtime/conformance';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { WasmBackendOptionError, WasmMemoryLimitError } from './errors.js';
 import { createWasmBackend, type WasmBackend } from './node.js';
@@ -120,6 +121,41 @@ describe('dense matmul', () => {
     backend.matmul(x, weight, y, 2);
     // Row 0: [1 - 2, 3 - 4, 5 - 6]; row 1: [0.5 + 4, 1.5 + 8, 2.5 + 12].
     expect(Array.from(await backend.readActivation(y, 0, 2))).toEqual([-1, -1, -1, 4.5, 9.5, 14.5]);
+  });
+});
+
+describe('EXL2 matmul', () => {
+  // Each row is quantized on its own and its integer sums are exact. So a batch of rows, computed four rows
+  // against two adjacent tiles at a time, must give every row the same floats as that row alone, computed
+  // against two distant tiles at a time. Seven rows end in a quad of three, and 11 tiles leave one unpaired.
+  test.each([2, 3, 4, 5, 6, 8])('%i-bit batch rows equal single rows', async (bits) => {
+    const random = createRandom(bits);
+    const inFeatures = 512;
+    const outFeatures = 44;
+    const rows = 7;
+    const groups = planExl2Groups(inFeatures, [
+      { bits, proportion: 0.5, groupSize: 128 },
+      { bits: bits === 4 ? 3 : 4, proportion: 0.5, groupSize: 32 },
+    ]);
+    const weight = backend.uploadLinear(
+      randomExl2Weight(random, { name: 'w', inFeatures, outFeatures, groups, bias: true }),
+    );
+    const values = Float32Array.from({ length: rows * inFeatures }, () => random.nextNormal());
+    const batch = await run(rows, inFeatures, Array.from(values));
+    const batchOut = backend.createActivation(rows, outFeatures);
+    backend.matmul(batch, weight, batchOut, rows);
+    const batched = await backend.readActivation(batchOut, 0, rows);
+
+    const single = backend.createActivation(1, inFeatures);
+    const singleOut = backend.createActivation(1, outFeatures);
+    for (let row = 0; row < rows; row++) {
+      backend.writeActivation(single, values.subarray(row * inFeatures, (row + 1) * inFeatures));
+      backend.matmul(single, weight, singleOut, 1);
+      const alone = await backend.readActivation(singleOut, 0, 1);
+      expect(Array.from(batched.subarray(row * outFeatures, (row + 1) * outFeatures))).toEqual(
+        Array.from(alone),
+      );
+    }
   });
 });
 
