@@ -55,9 +55,9 @@ int32_t chunk_blocks(void) {
 }
 
 /*
- * Guided scheduling: each range is a share of the items still left (1 / (2 * count)), and at least
- * `job->grain`. Early ranges are large, so there are few of them, and the last ones are small, so the
- * threads finish close together.
+ * Guided scheduling: each range is a share of the items still left (1 / (2 * count)), at least
+ * `job->grain` and rounded up to an even size. Early ranges are large, so there are few of them, and the
+ * last ones are small, so the threads finish close together.
  */
 EXPORT("run_job")
 void run_job(Job* job, int32_t index, int32_t count) {
@@ -74,6 +74,8 @@ void run_job(Job* job, int32_t index, int32_t count) {
     }
     int32_t size = left / (2 * count);
     size = size < grain ? grain : size;
+    /* Even sizes let the one-row EXL2 product pair every tile of a range (see exl2_matmul_quantized). */
+    size += size & 1;
     size = size > left ? left : size;
     /* On failure `begin` is reloaded with the current cursor and the share is computed again. */
     if (__atomic_compare_exchange_n(&job->next_item, &begin, begin + size, 1, __ATOMIC_RELAXED,
