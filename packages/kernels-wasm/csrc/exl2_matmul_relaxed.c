@@ -124,6 +124,16 @@ INLINE void quantized_group(int32_t bits, const uint8_t* codes, int32_t blocks, 
   }
 }
 
+/* Returns the first code byte of a tile. */
+INLINE const uint8_t* tile_codes(const Exl2Layer* layer, int32_t tile) {
+  return (const uint8_t*)layer->weights_ptr + tile * layer->tile_bytes;
+}
+
+/* Returns the scale nibbles of a tile: four bytes (one per column) per group. */
+INLINE const uint8_t* tile_nibbles(const Exl2Layer* layer, int32_t tile) {
+  return (const uint8_t*)layer->scales_ptr + tile * layer->group_count * 4;
+}
+
 /* Runs quantized_group with the group's width as a constant. */
 INLINE void quantized_tile_group(const Exl2Group* group, const uint8_t* codes, int32_t first_block,
                                  int32_t first_chunk, v128_t scales, int32_t rows, const int8_t* xq,
@@ -161,18 +171,48 @@ __attribute__((noinline)) static void quantized_tile_1(const Exl2Layer* layer, i
                                                        const float* xs, const float* corrections,
                                                        const int16_t* multipliers, v128_t* out) {
   const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
-  const uint8_t* tile_codes = (const uint8_t*)layer->weights_ptr + tile * layer->tile_bytes;
-  const uint8_t* nibbles = (const uint8_t*)layer->scales_ptr + tile * layer->group_count * 4;
+  const uint8_t* codes = tile_codes(layer, tile);
+  const uint8_t* nibbles = tile_nibbles(layer, tile);
   int32_t first_block = 0;
   int32_t first_chunk = 0;
   *out = wasm_f32x4_splat(0.0f);
   for (int32_t g = 0; g < layer->group_count; g++) {
     const Exl2Group* group = groups + g;
     v128_t scales = tile_group_scales(nibbles + 4 * g, group->scale_max);
-    quantized_tile_group(group, tile_codes + group->offset, first_block, first_chunk, scales, 1, xq, xs,
+    quantized_tile_group(group, codes + group->offset, first_block, first_chunk, scales, 1, xq, xs,
                          corrections, multipliers, out);
     first_block += group->blocks;
     first_chunk += (group->blocks + CHUNK_BLOCKS - 1) / CHUNK_BLOCKS;
+  }
+}
+
+/*
+ * Adds the products of one field of two tiles (`weights_a`, `weights_b`) with the four rows' activations
+ * of that field, which start at `x`, to the 16-bit sums of each row and tile.
+ */
+INLINE void quad_field(v128_t weights_a, v128_t weights_b, const int8_t* x, v128_t* part_a, v128_t* part_b) {
+  for (int r = 0; r < QUAD_ROWS; r++) {
+    v128_t inputs = wasm_v128_load32_splat(x + BLOCK_ROWS * r);
+    part_a[r] = wasm_i16x8_add(part_a[r], relaxed_dot_i8x16_i7x16(inputs, weights_a));
+    part_b[r] = wasm_i16x8_add(part_b[r], relaxed_dot_i8x16_i7x16(inputs, weights_b));
+  }
+}
+
+/* Adds the 16-bit sums of each row and tile times the row's block multiplier to the 32-bit sums. */
+INLINE void quad_widen(const int16_t* multipliers, const v128_t* part_a, const v128_t* part_b, v128_t* sums_a,
+                       v128_t* sums_b) {
+  for (int r = 0; r < QUAD_ROWS; r++) {
+    v128_t multiplier = wasm_v128_load16_splat(multipliers + r);
+    sums_a[r] = wasm_i32x4_add(sums_a[r], wasm_i32x4_dot_i16x8(part_a[r], multiplier));
+    sums_b[r] = wasm_i32x4_add(sums_b[r], wasm_i32x4_dot_i16x8(part_b[r], multiplier));
+  }
+}
+
+/* Sets the 16-bit sums of each row and tile to zero. */
+INLINE void quad_clear(v128_t* part_a, v128_t* part_b) {
+  for (int r = 0; r < QUAD_ROWS; r++) {
+    part_a[r] = wasm_i16x8_splat(0);
+    part_b[r] = wasm_i16x8_splat(0);
   }
 }
 
@@ -194,36 +234,17 @@ INLINE void quad_chunk_4bit(const uint8_t* codes_a, const uint8_t* codes_b, int3
     const int8_t* x = xq + 4 * BLOCK_ROWS * b;
     v128_t part_a[QUAD_ROWS];
     v128_t part_b[QUAD_ROWS];
-    for (int r = 0; r < QUAD_ROWS; r++) {
-      part_a[r] = wasm_i16x8_splat(0);
-      part_b[r] = wasm_i16x8_splat(0);
-    }
+    quad_clear(part_a, part_b);
 #pragma clang loop unroll(disable)
     for (int32_t plane = 0; plane < FIELDS_PER_BLOCK / 2; plane++) {
       /* Plane p contains field 2p in its low nibbles and field 2p + 1 in its high ones. */
-      const int8_t* px = x + 8 * plane;
       v128_t plane_a = wasm_v128_load(a + 16 * plane);
       v128_t plane_b = wasm_v128_load(c + 16 * plane);
-      v128_t weights_a = wasm_v128_and(plane_a, mask);
-      v128_t weights_b = wasm_v128_and(plane_b, mask);
-      for (int r = 0; r < QUAD_ROWS; r++) {
-        v128_t inputs = wasm_v128_load32_splat(px + BLOCK_ROWS * r);
-        part_a[r] = wasm_i16x8_add(part_a[r], relaxed_dot_i8x16_i7x16(inputs, weights_a));
-        part_b[r] = wasm_i16x8_add(part_b[r], relaxed_dot_i8x16_i7x16(inputs, weights_b));
-      }
-      weights_a = wasm_v128_and(wasm_u16x8_shr(plane_a, 4), mask);
-      weights_b = wasm_v128_and(wasm_u16x8_shr(plane_b, 4), mask);
-      for (int r = 0; r < QUAD_ROWS; r++) {
-        v128_t inputs = wasm_v128_load32_splat(px + BLOCK_ROWS * r + 4);
-        part_a[r] = wasm_i16x8_add(part_a[r], relaxed_dot_i8x16_i7x16(inputs, weights_a));
-        part_b[r] = wasm_i16x8_add(part_b[r], relaxed_dot_i8x16_i7x16(inputs, weights_b));
-      }
+      quad_field(wasm_v128_and(plane_a, mask), wasm_v128_and(plane_b, mask), x + 8 * plane, part_a, part_b);
+      quad_field(wasm_v128_and(wasm_u16x8_shr(plane_a, 4), mask), wasm_v128_and(wasm_u16x8_shr(plane_b, 4), mask),
+                 x + 8 * plane + 4, part_a, part_b);
     }
-    for (int r = 0; r < QUAD_ROWS; r++) {
-      v128_t multiplier = wasm_v128_load16_splat(multipliers + QUAD_ROWS * b + r);
-      sums_a[r] = wasm_i32x4_add(sums_a[r], wasm_i32x4_dot_i16x8(part_a[r], multiplier));
-      sums_b[r] = wasm_i32x4_add(sums_b[r], wasm_i32x4_dot_i16x8(part_b[r], multiplier));
-    }
+    quad_widen(multipliers + QUAD_ROWS * b, part_a, part_b, sums_a, sums_b);
   }
 }
 
@@ -253,38 +274,20 @@ INLINE void quad_chunk_staged(int32_t bits, const uint8_t* codes_a, const uint8_
     const int8_t* x = xq + 4 * BLOCK_ROWS * b;
     v128_t part_a[QUAD_ROWS];
     v128_t part_b[QUAD_ROWS];
-    for (int r = 0; r < QUAD_ROWS; r++) {
-      part_a[r] = wasm_i16x8_splat(0);
-      part_b[r] = wasm_i16x8_splat(0);
-    }
+    quad_clear(part_a, part_b);
 #pragma clang loop unroll(disable)
     for (int32_t pair = 0; pair < FIELDS_PER_BLOCK / 2; pair++) {
-      const int8_t* px = x + 8 * pair;
       for (int half = 0; half < 2; half++) {
-        v128_t weights_a = fields[2 * pair + half];
-        v128_t weights_b = fields[FIELDS_PER_BLOCK + 2 * pair + half];
-        for (int r = 0; r < QUAD_ROWS; r++) {
-          v128_t inputs = wasm_v128_load32_splat(px + BLOCK_ROWS * r + 4 * half);
-          part_a[r] = wasm_i16x8_add(part_a[r], relaxed_dot_i8x16_i7x16(inputs, weights_a));
-          part_b[r] = wasm_i16x8_add(part_b[r], relaxed_dot_i8x16_i7x16(inputs, weights_b));
-        }
+        int32_t field = 2 * pair + half;
+        quad_field(fields[field], fields[FIELDS_PER_BLOCK + field], x + 4 * field, part_a, part_b);
       }
       if (widen_each_pair) {
-        for (int r = 0; r < QUAD_ROWS; r++) {
-          v128_t multiplier = wasm_v128_load16_splat(multipliers + QUAD_ROWS * b + r);
-          sums_a[r] = wasm_i32x4_add(sums_a[r], wasm_i32x4_dot_i16x8(part_a[r], multiplier));
-          sums_b[r] = wasm_i32x4_add(sums_b[r], wasm_i32x4_dot_i16x8(part_b[r], multiplier));
-          part_a[r] = wasm_i16x8_splat(0);
-          part_b[r] = wasm_i16x8_splat(0);
-        }
+        quad_widen(multipliers + QUAD_ROWS * b, part_a, part_b, sums_a, sums_b);
+        quad_clear(part_a, part_b);
       }
     }
     if (!widen_each_pair) {
-      for (int r = 0; r < QUAD_ROWS; r++) {
-        v128_t multiplier = wasm_v128_load16_splat(multipliers + QUAD_ROWS * b + r);
-        sums_a[r] = wasm_i32x4_add(sums_a[r], wasm_i32x4_dot_i16x8(part_a[r], multiplier));
-        sums_b[r] = wasm_i32x4_add(sums_b[r], wasm_i32x4_dot_i16x8(part_b[r], multiplier));
-      }
+      quad_widen(multipliers + QUAD_ROWS * b, part_a, part_b, sums_a, sums_b);
     }
   }
 }
@@ -335,10 +338,10 @@ __attribute__((noinline)) static void quad_tiles(const Exl2Layer* layer, int32_t
                                                  const int8_t* xq, const float* xs, const float* corrections,
                                                  const int16_t* multipliers, v128_t* out_a, v128_t* out_b) {
   const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
-  const uint8_t* codes_a = (const uint8_t*)layer->weights_ptr + tile_a * layer->tile_bytes;
-  const uint8_t* codes_b = (const uint8_t*)layer->weights_ptr + tile_b * layer->tile_bytes;
-  const uint8_t* nibbles_a = (const uint8_t*)layer->scales_ptr + tile_a * layer->group_count * 4;
-  const uint8_t* nibbles_b = (const uint8_t*)layer->scales_ptr + tile_b * layer->group_count * 4;
+  const uint8_t* codes_a = tile_codes(layer, tile_a);
+  const uint8_t* codes_b = tile_codes(layer, tile_b);
+  const uint8_t* nibbles_a = tile_nibbles(layer, tile_a);
+  const uint8_t* nibbles_b = tile_nibbles(layer, tile_b);
   int32_t first_block = 0;
   int32_t first_chunk = 0;
   for (int r = 0; r < QUAD_ROWS; r++) {
@@ -485,10 +488,10 @@ __attribute__((noinline)) static void paired_tiles(const Exl2Layer* layer, int32
                                                    const int8_t* xq, const float* xs, const float* corrections,
                                                    const int16_t* multipliers, v128_t* out_a, v128_t* out_b) {
   const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
-  const uint8_t* codes_a = (const uint8_t*)layer->weights_ptr + tile_a * layer->tile_bytes;
-  const uint8_t* codes_b = (const uint8_t*)layer->weights_ptr + tile_b * layer->tile_bytes;
-  const uint8_t* nibbles_a = (const uint8_t*)layer->scales_ptr + tile_a * layer->group_count * 4;
-  const uint8_t* nibbles_b = (const uint8_t*)layer->scales_ptr + tile_b * layer->group_count * 4;
+  const uint8_t* codes_a = tile_codes(layer, tile_a);
+  const uint8_t* codes_b = tile_codes(layer, tile_b);
+  const uint8_t* nibbles_a = tile_nibbles(layer, tile_a);
+  const uint8_t* nibbles_b = tile_nibbles(layer, tile_b);
   int32_t first_block = 0;
   int32_t first_chunk = 0;
   *out_a = wasm_f32x4_splat(0.0f);
