@@ -8,7 +8,7 @@
  */
 #include "common.h"
 
-/* Largest head size the backend accepts: split_query's copy of a head takes up to 16 KiB of stack. */
+/* Largest head size the backend accepts: split_even_odd's copy of a head takes up to 16 KiB of stack. */
 #define MAX_HEAD_DIM 4096
 
 /* Lanes that become infinity or NaN in fp16: NaN, or a magnitude that rounds above 65504. */
@@ -69,53 +69,6 @@ void kv_store(const Job* job, int32_t begin, int32_t end) {
       }
     }
   }
-}
-
-/*
- * Copies a query head into the order dot_f16_split reads: of every 16 values, the even then the odd
- * ones of the first eight, then those of the second eight. A tail of fewer than 16 stays in order.
- */
-INLINE void split_query(float* split, const float* q, int32_t n) {
-  int32_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    v128_t a0 = wasm_v128_load(q + i);
-    v128_t a1 = wasm_v128_load(q + i + 4);
-    v128_t a2 = wasm_v128_load(q + i + 8);
-    v128_t a3 = wasm_v128_load(q + i + 12);
-    wasm_v128_store(split + i, wasm_i32x4_shuffle(a0, a1, 0, 2, 4, 6));
-    wasm_v128_store(split + i + 4, wasm_i32x4_shuffle(a0, a1, 1, 3, 5, 7));
-    wasm_v128_store(split + i + 8, wasm_i32x4_shuffle(a2, a3, 0, 2, 4, 6));
-    wasm_v128_store(split + i + 12, wasm_i32x4_shuffle(a2, a3, 1, 3, 5, 7));
-  }
-  for (; i < n; i++) {
-    split[i] = q[i];
-  }
-}
-
-/* Returns dot_f32_f16_with of a query in split_query's order, which needs no shuffle per key. */
-INLINE float dot_f16_split(const float* split, const uint16_t* k, int32_t n, int finite) {
-  v128_t acc0 = wasm_f32x4_splat(0.0f);
-  v128_t acc1 = acc0;
-  v128_t acc2 = acc0;
-  v128_t acc3 = acc0;
-  int32_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    v128_t k0 = wasm_v128_load(k + i);
-    v128_t k1 = wasm_v128_load(k + i + 8);
-    v128_t even0 = finite ? low_finite_halves_to_f32x4(k0) : low_halves_to_f32x4(k0);
-    v128_t odd0 = finite ? high_finite_halves_to_f32x4(k0) : high_halves_to_f32x4(k0);
-    v128_t even1 = finite ? low_finite_halves_to_f32x4(k1) : low_halves_to_f32x4(k1);
-    v128_t odd1 = finite ? high_finite_halves_to_f32x4(k1) : high_halves_to_f32x4(k1);
-    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(split + i), even0));
-    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_v128_load(split + i + 4), odd0));
-    acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(wasm_v128_load(split + i + 8), even1));
-    acc3 = wasm_f32x4_add(acc3, wasm_f32x4_mul(wasm_v128_load(split + i + 12), odd1));
-  }
-  float sum = horizontal_sum(wasm_f32x4_add(wasm_f32x4_add(acc0, acc1), wasm_f32x4_add(acc2, acc3)));
-  for (; i < n; i++) {
-    sum += split[i] * f16_to_f32(k[i]);
-  }
-  return sum;
 }
 
 /*
@@ -230,12 +183,12 @@ INLINE void attend(const Job* job, int32_t begin, int32_t end, int32_t worker, i
       int32_t length = start + row + 1;
 
       if (f16) {
-        split_query(split, q, head_dim);
+        split_even_odd(split, q, head_dim);
       }
       float max_score = -__builtin_inff();
       for (int32_t t = 0; t < length; t++) {
         int32_t offset = kv_head * head_entries + t * head_dim;
-        float dot = f16 ? dot_f16_split(split, (const uint16_t*)job->args[2] + offset, head_dim, cache == 2)
+        float dot = f16 ? dot_f32_f16_with(split, (const uint16_t*)job->args[2] + offset, head_dim, cache == 2, 1)
                         : dot_f32(q, (const float*)job->args[2] + offset, head_dim);
         scores[t] = dot * scale;
         max_score = scores[t] > max_score ? scores[t] : max_score;

@@ -307,11 +307,35 @@ INLINE float dot_f32(const float* a, const float* b, int32_t n) {
 }
 
 /*
+ * Copies `n` f32 values into the order that dot_f32_f16_with reads with `split`: of every 16 values, the
+ * even then the odd ones of the first eight, then those of the second eight. A tail of fewer than 16
+ * stays in order.
+ */
+INLINE void split_even_odd(float* split, const float* a, int32_t n) {
+  int32_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v128_t a0 = wasm_v128_load(a + i);
+    v128_t a1 = wasm_v128_load(a + i + 4);
+    v128_t a2 = wasm_v128_load(a + i + 8);
+    v128_t a3 = wasm_v128_load(a + i + 12);
+    wasm_v128_store(split + i, wasm_i32x4_shuffle(a0, a1, 0, 2, 4, 6));
+    wasm_v128_store(split + i + 4, wasm_i32x4_shuffle(a0, a1, 1, 3, 5, 7));
+    wasm_v128_store(split + i + 8, wasm_i32x4_shuffle(a2, a3, 0, 2, 4, 6));
+    wasm_v128_store(split + i + 12, wasm_i32x4_shuffle(a2, a3, 1, 3, 5, 7));
+  }
+  for (; i < n; i++) {
+    split[i] = a[i];
+  }
+}
+
+/*
  * Returns the dot product of f32 `a` with fp16 `b`. Each step loads eight fp16 values as four 32-bit lanes and
  * multiplies their even and odd values with the even and odd lanes of `a`. `finite` (a constant after
- * inlining) takes the shorter conversion, for values known to be neither infinite nor NaN.
+ * inlining) takes the shorter conversion, for values known to be neither infinite nor NaN. With `split`
+ * (a constant too), `a` is in the order of split_even_odd, so a caller that reuses `a` for many `b`
+ * shuffles it once instead of once per call.
  */
-INLINE float dot_f32_f16_with(const float* a, const uint16_t* b, int32_t n, int finite) {
+INLINE float dot_f32_f16_with(const float* a, const uint16_t* b, int32_t n, int finite, int split) {
   v128_t acc0 = wasm_f32x4_splat(0.0f);
   v128_t acc1 = acc0;
   v128_t acc2 = acc0;
@@ -328,10 +352,14 @@ INLINE float dot_f32_f16_with(const float* a, const uint16_t* b, int32_t n, int 
     v128_t odd0 = finite ? high_finite_halves_to_f32x4(b0) : high_halves_to_f32x4(b0);
     v128_t even1 = finite ? low_finite_halves_to_f32x4(b1) : low_halves_to_f32x4(b1);
     v128_t odd1 = finite ? high_finite_halves_to_f32x4(b1) : high_halves_to_f32x4(b1);
-    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_i32x4_shuffle(a0, a1, 0, 2, 4, 6), even0));
-    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_i32x4_shuffle(a0, a1, 1, 3, 5, 7), odd0));
-    acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(wasm_i32x4_shuffle(a2, a3, 0, 2, 4, 6), even1));
-    acc3 = wasm_f32x4_add(acc3, wasm_f32x4_mul(wasm_i32x4_shuffle(a2, a3, 1, 3, 5, 7), odd1));
+    v128_t a_even0 = split ? a0 : wasm_i32x4_shuffle(a0, a1, 0, 2, 4, 6);
+    v128_t a_odd0 = split ? a1 : wasm_i32x4_shuffle(a0, a1, 1, 3, 5, 7);
+    v128_t a_even1 = split ? a2 : wasm_i32x4_shuffle(a2, a3, 0, 2, 4, 6);
+    v128_t a_odd1 = split ? a3 : wasm_i32x4_shuffle(a2, a3, 1, 3, 5, 7);
+    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(a_even0, even0));
+    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(a_odd0, odd0));
+    acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(a_even1, even1));
+    acc3 = wasm_f32x4_add(acc3, wasm_f32x4_mul(a_odd1, odd1));
   }
   float sum = horizontal_sum(wasm_f32x4_add(wasm_f32x4_add(acc0, acc1), wasm_f32x4_add(acc2, acc3)));
   for (; i < n; i++) {
@@ -341,7 +369,7 @@ INLINE float dot_f32_f16_with(const float* a, const uint16_t* b, int32_t n, int 
 }
 
 INLINE float dot_f32_f16(const float* a, const uint16_t* b, int32_t n) {
-  return dot_f32_f16_with(a, b, n, 0);
+  return dot_f32_f16_with(a, b, n, 0, 0);
 }
 
 /* The per-column scales (s + 1)^2 * scale_max of one group of one tile. */

@@ -86,9 +86,9 @@ INLINE void wide_block(const uint8_t* codes, int32_t rows, const int8_t* const* 
 }
 
 /*
- * One group of one tile for `rows` rows (1, or 4 of a quad; a constant after inlining) on the integer
- * path. `xq_quad`, `xs`, `corrections` and `multiplier_quad` point at the first row's values in the
- * layout of quad_lanes(rows).
+ * Computes one group of one tile for `rows` rows (1, or the 4 of a quad, a constant after inlining) on
+ * the integer path. `xq_quad`, `xs`, `corrections` and `multiplier_quad` point at the first row's values
+ * in the layout of quad_lanes(rows).
  */
 INLINE void quantized_group(int32_t bits, const uint8_t* codes, int32_t blocks, int32_t first_block,
                             int32_t first_chunk, v128_t scales, int32_t rows, const int8_t* xq_quad,
@@ -217,8 +217,8 @@ INLINE void quad_clear(v128_t* part_a, v128_t* part_b) {
 }
 
 /*
- * The 4-bit blocks of one chunk of two tiles for the four rows of a quad, adding each block's sums times
- * its multipliers to `sums_a` and `sums_b`. Each loaded activation vector serves both tiles. One loop
+ * Multiplies the 4-bit blocks of one chunk of two tiles with the four rows of a quad and adds each
+ * block's sums times its multipliers to `sums_a` and `sums_b`. Each loaded activation vector serves both tiles. One loop
  * iteration takes one plane of each tile, so both of its fields decode with constant shifts. A loop over
  * single fields shifts by a variable, which V8 builds from four instructions; it ran 17% slower in
  * scripts/bench-matmul.ts. V8 loads all eight activation vectors of an iteration first and spills some
@@ -293,8 +293,8 @@ INLINE void quad_chunk_staged(int32_t bits, const uint8_t* codes_a, const uint8_
 }
 
 /*
- * One group of up to 6 bits of two tiles for the four rows of a quad. `xq`, `xs`, `corrections` and
- * `multipliers` point at the quad's values.
+ * Computes one group of up to 6 bits of two tiles for the four rows of a quad. `xq`, `xs`, `corrections`
+ * and `multipliers` point at the quad's values.
  */
 INLINE void quad_group(int32_t bits, const uint8_t* codes_a, const uint8_t* codes_b, int32_t blocks,
                        int32_t first_block, int32_t first_chunk, v128_t scales_a, v128_t scales_b,
@@ -563,7 +563,7 @@ void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
     return;
   }
 
-  /* Adjacent tiles run together; every quad of rows reads them while they stay in cache. */
+  /* Adjacent tiles run together, and every quad of rows reads them while they stay in cache. */
   for (int32_t tile = begin; tile < end; tile += 2) {
     int32_t tile_b = tile + 1 < end ? tile + 1 : tile;
     for (int32_t row = 0; row < rows; row += QUAD_ROWS) {
