@@ -381,6 +381,32 @@ INLINE v128_t tile_group_scales(const uint8_t* nibbles, float scale_max) {
   return wasm_f32x4_mul(squares, wasm_f32x4_splat(scale_max));
 }
 
+/*
+ * Distance in bytes at which one-row products read the codes they will need next. WebAssembly has no
+ * prefetch instruction, and on some machines the hardware prefetchers fall behind a product that reads
+ * a 64-byte line every dozen cycles: every line then arrives late and the reads no longer overlap the
+ * arithmetic. On a 2-core KVM guest, one load per line read this far ahead, a chunk at a time, raised a
+ * 4-bit product over eight 12 MB layers from 11 to about 21 GB/s on two threads (scripts/bench-matmul.ts).
+ * An EXL2 layer's code allocation ends with this many spare bytes (EXL2_READ_AHEAD_BYTES in
+ * src/kernel-ops.ts), so the loads past its last tile stay inside it.
+ */
+#define READ_AHEAD_BYTES 2048
+
+/* Loads one byte of every 64-byte line of [p, p + bytes) and returns their sum. */
+INLINE int32_t touch_lines(const uint8_t* p, int32_t bytes) {
+  int32_t sum = 0;
+  for (int32_t offset = 0; offset < bytes; offset += 64) {
+    sum += p[offset];
+  }
+  return sum;
+}
+
+/* Stores a value nothing reads, so the compiler keeps the loads that computed it. */
+INLINE void keep_loads(int32_t value) {
+  volatile int32_t sink = value;
+  (void)sink;
+}
+
 /* Stores four output columns, or fewer at the right edge, adding the bias when there is one. */
 INLINE void store_columns(float* out, v128_t values, const float* bias, int32_t column, int32_t columns) {
   if (column + 4 <= columns) {

@@ -37,6 +37,10 @@ INLINE void quantized_group(int32_t bits, const uint8_t* codes, int32_t blocks, 
     for (int32_t r = 0; r < rows; r++) {
       sums[r] = wasm_i32x4_splat(0);
     }
+    if (rows == 1) {
+      /* Batches read the tile again for later rows; one row reads each line once (see READ_AHEAD_BYTES). */
+      keep_loads(touch_lines(codes + block * bits * 16 + READ_AHEAD_BYTES, count * bits * 16));
+    }
     for (int32_t i = 0; i < count; i++) {
       const int16_t* xq[BATCH_ROWS];
       for (int32_t r = 0; r < rows; r++) {
