@@ -1,10 +1,11 @@
 /**
- * Times one EXL2 product alone: eight copies of a random 3072 x 8192 layer (more than the last-level
- * cache), one row (decode) and 64 rows (prefill), median of five rounds. Prints GB/s of codes read and
- * multiply-adds per second, so kernel changes can be compared without a whole forward pass.
+ * Times one EXL2 product alone: copies of a random 3072 x 8192 layer (eight unless given, 12.6 MB each
+ * at 4 bits), one row (decode) and 64 rows (prefill), median of five rounds. Prints GB/s of codes read and
+ * multiply-adds per second, so kernel changes can be compared without a whole forward pass. The copies
+ * should exceed the last-level cache: give more of them where it holds eight.
  *
  * Usage: pnpm exec tsx --conditions=minichat-source scripts/bench-matmul.ts [threads] [relaxed|baseline]
- *   [bits] [group rows]
+ *   [bits] [group rows] [copies]
  */
 import { createWasmBackend } from '../src/node.js';
 import { randomLayer } from './random-exl2.js';
@@ -15,11 +16,11 @@ const bits = Number(process.argv[4] ?? 4);
 const groupRows = Number(process.argv[5] ?? 128);
 const K = 3072;
 const N = 8192;
-const COPIES = 8;
+const copies = Number(process.argv[6] ?? 8);
 
 const backend = await createWasmBackend({ threads, relaxedSimd: relaxed });
 const template = randomLayer('w', K, N, bits, groupRows);
-const layers = Array.from({ length: COPIES }, () => backend.uploadLinear(template));
+const layers = Array.from({ length: copies }, () => backend.uploadLinear(template));
 const x = backend.createActivation(64, K);
 backend.writeActivation(
   x,
@@ -29,21 +30,21 @@ const y = backend.createActivation(64, N);
 const bytes = (K * N * bits) / 8;
 
 for (const rows of [1, 64]) {
-  for (let i = 0; i < COPIES; i++) backend.matmul(x, layers[i]!, y, rows);
+  for (let i = 0; i < copies; i++) backend.matmul(x, layers[i]!, y, rows);
   const reps = rows === 1 ? 30 : 2;
   const times: number[] = [];
   for (let round = 0; round < 5; round++) {
     const start = performance.now();
     for (let r = 0; r < reps; r++) {
-      for (let i = 0; i < COPIES; i++) backend.matmul(x, layers[i]!, y, rows);
+      for (let i = 0; i < copies; i++) backend.matmul(x, layers[i]!, y, rows);
     }
     times.push((performance.now() - start) / 1000);
   }
   const seconds = times.sort((a, b) => a - b)[2]!;
-  const gigabytes = (reps * COPIES * bytes) / seconds / 1e9;
-  const multiplyAdds = (reps * COPIES * rows * K * N) / seconds / 1e9;
+  const gigabytes = (reps * copies * bytes) / seconds / 1e9;
+  const multiplyAdds = (reps * copies * rows * K * N) / seconds / 1e9;
   console.log(
-    `${relaxed ? 'relaxed' : 'baseline'}, ${bits}-bit, groups of ${groupRows}, ${threads} threads, ${rows} rows: ` +
+    `${relaxed ? 'relaxed' : 'baseline'}, ${bits}-bit, groups of ${groupRows}, ${copies} copies, ${threads} threads, ${rows} rows: ` +
       `${gigabytes.toFixed(2)} GB/s, ${multiplyAdds.toFixed(1)} G multiply-adds/s`,
   );
 }
