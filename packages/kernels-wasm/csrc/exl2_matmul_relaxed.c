@@ -1,8 +1,9 @@
 /*
  * EXL2 matrix products of the relaxed-SIMD build, on the tiles of exl2_relaxed_tile.h. Each work item is
- * one tile (four output columns). One row (decode) runs two tiles of a thread's range at once, so two
- * memory streams are in flight. Several rows (prefill) run in quads of four rows (see quad_lanes in
- * common.h) over two adjacent tiles, whose codes stay in cache while every quad reads them.
+ * one tile (four output columns). One row (decode) runs four tiles of a thread's range at once, so four
+ * memory streams are in flight, and reads their codes ahead (see stream_tiles). Several rows (prefill)
+ * run in quads of four rows (see quad_lanes in common.h) over two adjacent tiles, whose codes stay in
+ * cache while every quad reads them.
  *
  * Integer path: y = sum over chunks c of scale_g * xs_c * (sum over blocks b of m_b * sum_k code * xq -
  * correction_c), where xq are the 8-bit quantized activations of chunk c (up to 128 rows of one group),
