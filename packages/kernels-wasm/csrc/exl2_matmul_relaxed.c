@@ -488,8 +488,8 @@ INLINE void paired_group(int32_t bits, const uint8_t* codes_a, const uint8_t* co
 #define STREAM_TILES 4
 
 /*
- * One row of `pairs` pairs of tiles (1 or 2, a constant after inlining); pair p is tiles[2p] and
- * tiles[2p + 1]. Before each group, one burst of loads reads the codes of every tile
+ * Computes one row of `pairs` pairs of tiles (1 or 2, a constant after inlining). Pair p is tiles[2p]
+ * and tiles[2p + 1]. Before each group, one burst of loads reads the codes of every tile
  * READ_AHEAD_BYTES ahead (see common.h). Two pairs read four streams at once. On a 2-core KVM guest,
  * a 4-bit product over 500 MB of layers on two threads went from 17.6 GB/s with one pair to 20.5. A
  * burst per pair instead of one for all four gave 19.6, and eight tiles 16.2.
@@ -549,14 +549,14 @@ INLINE void stream_tiles(const Exl2Layer* layer, const int32_t* tiles, int32_t p
   }
 }
 
-/* Four tiles of one row; see stream_tiles. */
+/* Computes four tiles of one row (see stream_tiles). */
 __attribute__((noinline)) static void four_tiles(const Exl2Layer* layer, const int32_t* tiles, const int8_t* xq,
                                                  const float* xs, const float* corrections,
                                                  const int16_t* multipliers, v128_t* out) {
   stream_tiles(layer, tiles, 2, xq, xs, corrections, multipliers, out);
 }
 
-/* Two tiles of one row: what a range leaves after its groups of four. */
+/* Computes two tiles of one row: what a range leaves after its groups of four. */
 __attribute__((noinline)) static void two_tiles(const Exl2Layer* layer, const int32_t* tiles, const int8_t* xq,
                                                 const float* xs, const float* corrections,
                                                 const int16_t* multipliers, v128_t* out) {

@@ -2,7 +2,7 @@
  * Times one EXL2 product alone: copies of a random 3072 x 8192 layer (eight unless given, 12.6 MB each
  * at 4 bits), one row (decode) and 64 rows (prefill), median of five rounds. Prints GB/s of codes read and
  * multiply-adds per second, so kernel changes can be compared without a whole forward pass. The copies
- * should exceed the last-level cache: give more of them where it holds eight.
+ * should exceed the last-level cache: give more of them where eight fit in it.
  *
  * Usage: pnpm exec tsx --conditions=minichat-source scripts/bench-matmul.ts [threads] [relaxed|baseline]
  *   [bits] [group rows] [copies]
