@@ -387,8 +387,8 @@ INLINE v128_t tile_group_scales(const uint8_t* nibbles, float scale_max) {
  * a 64-byte line every dozen cycles: every line then arrives late and the reads no longer overlap the
  * arithmetic. On a 2-core KVM guest, one load per line read this far ahead, in bursts, raised a
  * 4-bit product over 500 MB of layers from 10 to 18 GB/s on two threads (scripts/bench-matmul.ts).
- * An EXL2 layer's code allocation ends with this many spare bytes (EXL2_READ_AHEAD_BYTES in
- * src/kernel-ops.ts), so the loads past its last tile stay inside it.
+ * An EXL2 layer's code allocation ends with this many spare bytes (the JavaScript side reads the value
+ * through the `read_ahead_bytes` export), so the loads past its last tile stay inside it.
  */
 #define READ_AHEAD_BYTES 2048
 

@@ -54,6 +54,12 @@ int32_t chunk_blocks(void) {
   return CHUNK_BLOCKS;
 }
 
+/* Bytes past its codes that a one-row EXL2 product reads (READ_AHEAD_BYTES), which sizes code allocations. */
+EXPORT("read_ahead_bytes")
+int32_t read_ahead_bytes(void) {
+  return READ_AHEAD_BYTES;
+}
+
 /*
  * Guided scheduling: each range is a share of the items still left (1 / (2 * count)), at least
  * `job->grain` and rounded up to an even size. Early ranges are large, so there are few of them, and the

@@ -75,12 +75,13 @@ export async function createWasmBackendOn(
   const exports = instance.exports as {
     run_job: (job: number, index: number, count: number) => void;
     chunk_blocks: () => number;
+    read_ahead_bytes: () => number;
     __heap_base: WebAssembly.Global;
   };
   const heap = new WasmHeap(memory, exports.__heap_base.value as number);
   const pool = await ThreadPool.start(platform, module, heap, exports.run_job, threads);
   return new WasmBackendImpl(
-    new KernelContext(heap, pool, exports.chunk_blocks()),
+    new KernelContext(heap, pool, exports.chunk_blocks(), exports.read_ahead_bytes()),
     threads,
     exactActivations,
     relaxed,

@@ -1,14 +1,7 @@
 import { checkInteger, type Exl2WeightData, validateLinearData } from '@minichat/runtime';
 import { floatFromHalf } from './half.js';
 import type { KernelContext } from './kernel-context.js';
-import {
-  BLOCK_ROWS,
-  EXL2_GROUP_BYTES,
-  EXL2_LAYER_FIELDS,
-  EXL2_READ_AHEAD_BYTES,
-  KernelOp,
-  TILE_COLS,
-} from './kernel-ops.js';
+import { BLOCK_ROWS, EXL2_GROUP_BYTES, EXL2_LAYER_FIELDS, KernelOp, TILE_COLS } from './kernel-ops.js';
 import { type Allocation, WasmExl2Linear } from './resources.js';
 
 /** The EXL2 format stores permutation entries as unsigned 16-bit values, so K is at most 65536. */
@@ -63,7 +56,8 @@ export function uploadExl2(
   try {
     const descriptor = allocate(EXL2_LAYER_FIELDS * 4, 'descriptor');
     const groupTable = allocate(groupCount * EXL2_GROUP_BYTES, 'groups');
-    const weights = allocate(tiles * tileBytes + EXL2_READ_AHEAD_BYTES, 'codes');
+    // One-row products read up to readAheadBytes past the last tile's codes.
+    const weights = allocate(tiles * tileBytes + context.readAheadBytes, 'codes');
     const scales = allocate(tiles * groupCount * 4, 'scales');
     const gather = allocate(paddedK * 4, 'gather map');
     const bias = data.bias === undefined ? 0 : allocate(outFeatures * 4, 'bias');

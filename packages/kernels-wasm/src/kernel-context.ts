@@ -10,11 +10,14 @@ export class KernelContext {
   /**
    * @param chunkBlocks Blocks of one group that share an activation scale on the integer path, as the
    *   kernel module defines it (`CHUNK_BLOCKS`, read through its `chunk_blocks` export).
+   * @param readAheadBytes Bytes past an EXL2 layer's codes that one-row products read, so every code
+   *   allocation has them spare (`READ_AHEAD_BYTES`, read through the `read_ahead_bytes` export).
    */
   constructor(
     readonly heap: WasmHeap,
     readonly pool: ThreadPool,
     readonly chunkBlocks: number,
+    readonly readAheadBytes: number,
   ) {
     this.jobOffset = heap.allocate(JOB_BYTES, 'job block');
   }

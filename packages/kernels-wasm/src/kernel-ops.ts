@@ -36,9 +36,3 @@ export const EXL2_LAYER_FIELDS = 12;
 
 /** Bytes of one `Exl2Group` entry: bits, blocks, offset, scale_max. */
 export const EXL2_GROUP_BYTES = 16;
-
-/**
- * Spare bytes after an EXL2 layer's codes: one-row products read this far ahead of the codes they
- * multiply. Keep in sync with READ_AHEAD_BYTES in `csrc/common.h`.
- */
-export const EXL2_READ_AHEAD_BYTES = 2048;
