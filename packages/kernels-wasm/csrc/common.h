@@ -409,6 +409,27 @@ INLINE void keep_loads(int32_t value) {
   (void)sink;
 }
 
+/* Returns the first code byte of a tile. */
+INLINE const uint8_t* tile_codes(const Exl2Layer* layer, int32_t tile) {
+  return (const uint8_t*)layer->weights_ptr + tile * layer->tile_bytes;
+}
+
+/* Returns the scale nibbles of a tile: four bytes (one per column) per group. */
+INLINE const uint8_t* tile_nibbles(const Exl2Layer* layer, int32_t tile) {
+  return (const uint8_t*)layer->scales_ptr + tile * layer->group_count * 4;
+}
+
+/* Loads the lines of one group of `count` tiles READ_AHEAD_BYTES ahead, in one burst. */
+INLINE void read_group_ahead(const uint8_t* const* codes, int32_t count, const Exl2Group* group) {
+  int32_t ahead = group->offset + READ_AHEAD_BYTES;
+  int32_t bytes = group->blocks * group->bits * 16;
+  int32_t touched = 0;
+  for (int32_t t = 0; t < count; t++) {
+    touched += touch_lines(codes[t] + ahead, bytes);
+  }
+  keep_loads(touched);
+}
+
 /* Stores four output columns, or fewer at the right edge, adding the bias when there is one. */
 INLINE void store_columns(float* out, v128_t values, const float* bias, int32_t column, int32_t columns) {
   if (column + 4 <= columns) {

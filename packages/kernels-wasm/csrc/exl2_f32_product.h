@@ -16,15 +16,15 @@ void exl2_matmul_f32(const Job* job, int32_t begin, int32_t end) {
   const float* bias = (const float*)layer->bias_ptr;
 
   for (int32_t tile = begin; tile < end; tile++) {
-    const uint8_t* tile_codes = (const uint8_t*)layer->weights_ptr + tile * layer->tile_bytes;
-    const uint8_t* nibbles = (const uint8_t*)layer->scales_ptr + tile * layer->group_count * 4;
+    const uint8_t* first_code = tile_codes(layer, tile);
+    const uint8_t* nibbles = tile_nibbles(layer, tile);
     for (int32_t row = 0; row < rows; row++) {
       const float* x = (const float*)job->args[1] + row * layer->padded_k;
       v128_t out = wasm_f32x4_splat(0.0f);
       int32_t first_row = 0;
       for (int32_t g = 0; g < layer->group_count; g++) {
         const Exl2Group* group = groups + g;
-        const uint8_t* codes = tile_codes + group->offset;
+        const uint8_t* codes = first_code + group->offset;
         const float* xg = x + first_row;
         v128_t sum;
         switch (group->bits) {

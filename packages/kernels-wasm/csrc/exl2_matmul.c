@@ -37,10 +37,6 @@ INLINE void quantized_group(int32_t bits, const uint8_t* codes, int32_t blocks, 
     for (int32_t r = 0; r < rows; r++) {
       sums[r] = wasm_i32x4_splat(0);
     }
-    if (rows == 1) {
-      /* Batches read the tile again for later rows; one row reads each line once (see READ_AHEAD_BYTES). */
-      keep_loads(touch_lines(codes + block * bits * 16 + READ_AHEAD_BYTES, count * bits * 16));
-    }
     for (int32_t i = 0; i < count; i++) {
       const int16_t* xq[BATCH_ROWS];
       for (int32_t r = 0; r < rows; r++) {
@@ -60,8 +56,8 @@ INLINE void quantized_group(int32_t bits, const uint8_t* codes, int32_t blocks, 
 INLINE void quantized_tile(const Exl2Layer* layer, int32_t tile, int32_t rows, const int16_t* const* xq,
                       const float* const* xs, const int32_t* const* sums, v128_t* out) {
   const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
-  const uint8_t* tile_codes = (const uint8_t*)layer->weights_ptr + tile * layer->tile_bytes;
-  const uint8_t* nibbles = (const uint8_t*)layer->scales_ptr + tile * layer->group_count * 4;
+  const uint8_t* first_code = tile_codes(layer, tile);
+  const uint8_t* nibbles = tile_nibbles(layer, tile);
   int32_t first_block = 0;
   int32_t first_chunk = 0;
   for (int32_t r = 0; r < rows; r++) {
@@ -69,7 +65,7 @@ INLINE void quantized_tile(const Exl2Layer* layer, int32_t tile, int32_t rows, c
   }
   for (int32_t g = 0; g < layer->group_count; g++) {
     const Exl2Group* group = groups + g;
-    const uint8_t* codes = tile_codes + group->offset;
+    const uint8_t* codes = first_code + group->offset;
     v128_t scales = tile_group_scales(nibbles + 4 * g, group->scale_max);
     /* A constant width per case lets the decoder and the row loop specialise. */
     switch (group->bits) {
@@ -97,6 +93,60 @@ INLINE void quantized_tile(const Exl2Layer* layer, int32_t tile, int32_t rows, c
   }
 }
 
+/* Tiles of one row that run together in decode, each its own memory stream. */
+#define STREAM_TILES 4
+
+/*
+ * Computes one row of four tiles. Before each group, one burst of loads reads the codes of all four
+ * READ_AHEAD_BYTES ahead (see common.h), as the relaxed build's decode does.
+ */
+__attribute__((noinline)) static void four_tiles(const Exl2Layer* layer, const int32_t* tiles, const int16_t* const* xq,
+                                                 const float* const* xs, const int32_t* const* sums, v128_t* out) {
+  const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
+  const uint8_t* codes[STREAM_TILES];
+  const uint8_t* nibbles[STREAM_TILES];
+  for (int32_t t = 0; t < STREAM_TILES; t++) {
+    codes[t] = tile_codes(layer, tiles[t]);
+    nibbles[t] = tile_nibbles(layer, tiles[t]);
+    out[t] = wasm_f32x4_splat(0.0f);
+  }
+  int32_t first_block = 0;
+  int32_t first_chunk = 0;
+  for (int32_t g = 0; g < layer->group_count; g++) {
+    const Exl2Group* group = groups + g;
+    read_group_ahead(codes, STREAM_TILES, group);
+    for (int32_t t = 0; t < STREAM_TILES; t++) {
+      const uint8_t* group_codes = codes[t] + group->offset;
+      v128_t scales = tile_group_scales(nibbles[t] + 4 * g, group->scale_max);
+#define SINGLE_GROUP(bits) \
+  quantized_group(bits, group_codes, group->blocks, first_block, first_chunk, scales, 1, xq, xs, sums, &out[t])
+      switch (group->bits) {
+        case 8:
+          SINGLE_GROUP(8);
+          break;
+        case 6:
+          SINGLE_GROUP(6);
+          break;
+        case 5:
+          SINGLE_GROUP(5);
+          break;
+        case 4:
+          SINGLE_GROUP(4);
+          break;
+        case 3:
+          SINGLE_GROUP(3);
+          break;
+        default:
+          SINGLE_GROUP(2);
+          break;
+      }
+#undef SINGLE_GROUP
+    }
+    first_block += group->blocks;
+    first_chunk += (group->blocks + CHUNK_BLOCKS - 1) / CHUNK_BLOCKS;
+  }
+}
+
 static void quantized_tile_batch(const Exl2Layer* layer, int32_t tile, const int16_t* const* xq, const float* const* xs,
                             const int32_t* const* sums, v128_t* out) {
   quantized_tile(layer, tile, BATCH_ROWS, xq, xs, sums, out);
@@ -116,6 +166,26 @@ void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
   int32_t rows = job->args[4];
   int32_t chunks = layer->scale_chunks;
   const float* bias = (const float*)layer->bias_ptr;
+
+  if (rows == 1) {
+    /* Tiles i, i + q, i + 2q and i + 3q of the range run together, so each thread reads four streams. */
+    const int16_t* xq[1] = {(const int16_t*)job->args[1]};
+    const float* xs[1] = {(const float*)job->args[2]};
+    const int32_t* sums[1] = {(const int32_t*)job->args[3]};
+    int32_t quarter = (end - begin) / STREAM_TILES;
+    for (int32_t i = 0; i < quarter; i++) {
+      int32_t tiles[STREAM_TILES];
+      v128_t out[STREAM_TILES];
+      for (int32_t t = 0; t < STREAM_TILES; t++) {
+        tiles[t] = begin + t * quarter + i;
+      }
+      four_tiles(layer, tiles, xq, xs, sums, out);
+      for (int32_t t = 0; t < STREAM_TILES; t++) {
+        store_columns((float*)job->args[5], out[t], bias, tiles[t] * TILE_COLS, layer->out_features);
+      }
+    }
+    begin += STREAM_TILES * quarter;
+  }
 
   for (int32_t tile = begin; tile < end; tile++) {
     int32_t row = 0;

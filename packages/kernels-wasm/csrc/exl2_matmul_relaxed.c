@@ -125,16 +125,6 @@ INLINE void quantized_group(int32_t bits, const uint8_t* codes, int32_t blocks, 
   }
 }
 
-/* Returns the first code byte of a tile. */
-INLINE const uint8_t* tile_codes(const Exl2Layer* layer, int32_t tile) {
-  return (const uint8_t*)layer->weights_ptr + tile * layer->tile_bytes;
-}
-
-/* Returns the scale nibbles of a tile: four bytes (one per column) per group. */
-INLINE const uint8_t* tile_nibbles(const Exl2Layer* layer, int32_t tile) {
-  return (const uint8_t*)layer->scales_ptr + tile * layer->group_count * 4;
-}
-
 /* Runs quantized_group with the group's width as a constant. */
 INLINE void quantized_tile_group(const Exl2Group* group, const uint8_t* codes, int32_t first_block,
                                  int32_t first_chunk, v128_t scales, int32_t rows, const int8_t* xq,
@@ -508,15 +498,11 @@ INLINE void stream_tiles(const Exl2Layer* layer, const int32_t* tiles, int32_t p
   int32_t first_chunk = 0;
   for (int32_t g = 0; g < layer->group_count; g++) {
     const Exl2Group* group = groups + g;
-    int32_t ahead = group->offset + READ_AHEAD_BYTES;
-    int32_t group_bytes = group->blocks * group->bits * 16;
-    int32_t touched = 0;
+    read_group_ahead(codes, 2 * pairs, group);
     v128_t scales[STREAM_TILES];
     for (int32_t t = 0; t < 2 * pairs; t++) {
-      touched += touch_lines(codes[t] + ahead, group_bytes);
       scales[t] = tile_group_scales(nibbles[t] + 4 * g, group->scale_max);
     }
-    keep_loads(touched);
 #define PAIRED_GROUP(bits)                                                                                    \
   for (int32_t p = 0; p < pairs; p++) {                                                                       \
     paired_group(bits, codes[2 * p] + group->offset, codes[2 * p + 1] + group->offset, group->blocks,           \
