@@ -200,9 +200,9 @@ INLINE void attend(const Job* job, int32_t begin, int32_t end, int32_t worker, i
       const uint8_t* value_bytes = (const uint8_t*)job->args[3] + kv_head * head_entries * element_bytes;
       for (int32_t t = 0; t < length; t++) {
         if (row == 0 && (t & (TOUCH_POSITIONS - 1)) == 0) {
-          /* Keys READ_AHEAD_BYTES ahead and the values of these positions, within the sequence (see
-             common.h): from memory, the loop otherwise waits on every line of keys and values. Later
-             rows find them in cache. */
+          /* Loads the keys READ_AHEAD_BYTES ahead and the values of these positions, within the
+             sequence (see common.h). Without it, the loop waits on every line it reads from memory.
+             Later rows find the entries in cache. */
           int32_t end_bytes = length * row_bytes;
           int32_t current = t * row_bytes;
           int32_t count = TOUCH_POSITIONS * row_bytes;

@@ -54,7 +54,7 @@ int32_t chunk_blocks(void) {
   return CHUNK_BLOCKS;
 }
 
-/* Bytes past its codes that a one-row EXL2 product reads (READ_AHEAD_BYTES), which sizes code allocations. */
+/* Returns how many bytes past a layer's codes a one-row EXL2 product reads (READ_AHEAD_BYTES). */
 EXPORT("read_ahead_bytes")
 int32_t read_ahead_bytes(void) {
   return READ_AHEAD_BYTES;
