@@ -34,6 +34,19 @@ function runsOnGpu(spec: RunSpec, backend: Backend): boolean {
   return false;
 }
 
+/** The backend's description, with the read-ahead setting the WebAssembly backend chose while decoding. */
+function describe(backend: Backend): string {
+  if (!('readAheadBytes' in backend)) return backend.info.description;
+  const bytes = backend.readAheadBytes;
+  const readAhead =
+    bytes === undefined
+      ? 'read-ahead still undecided'
+      : bytes === 0
+        ? 'no read-ahead'
+        : `read-ahead ${bytes} B`;
+  return `${backend.info.description}, ${readAhead}`;
+}
+
 /**
  * Measures one of our backends: creates it, loads the EXL2 model, then generates greedily from the
  * prompt for `1 + decodeTokens` tokens without stopping at end-of-sequence.
@@ -61,7 +74,7 @@ export async function measureOurs(spec: RunSpec): Promise<RunMeasurement> {
           );
         }
         return {
-          description: backend.info.description,
+          description: describe(backend),
           initMs,
           loadMs,
           prefillTokensPerSecond: spec.promptTokens.length / (usage.timeToFirstTokenMs / 1000),

@@ -382,13 +382,16 @@ INLINE v128_t tile_group_scales(const uint8_t* nibbles, float scale_max) {
 }
 
 /*
- * Distance in bytes at which one-row products read the codes they will need next. WebAssembly has no
- * prefetch instruction, and on some machines the hardware prefetchers fall behind a product that reads
- * a 64-byte line every dozen cycles: every line then arrives late and the reads no longer overlap the
- * arithmetic. On a 2-core KVM guest, one load per line read this far ahead, in bursts, raised a
- * 4-bit product over 500 MB of layers from 10 to 18 GB/s on two threads (scripts/bench-matmul.ts).
- * An EXL2 layer's code allocation ends with this many spare bytes (the JavaScript side reads the value
- * through the `read_ahead_bytes` export), so the loads past its last tile stay inside it.
+ * Distance in bytes at which one-row products may read the codes they will need next, and at which
+ * decode attention does. WebAssembly has no prefetch instruction, and on some machines the hardware
+ * prefetchers fall behind a product that reads a 64-byte line every dozen cycles: every line then
+ * arrives late and the reads no longer overlap the arithmetic. On a 2-core Intel KVM guest, one load
+ * per line read this far ahead, in bursts, raised a 4-bit product over 500 MB of layers from 10 to
+ * 18 GB/s on two threads (scripts/bench-matmul.ts). On a 2-core AMD EPYC (Zen 5) guest the same loads
+ * cut it from 33 to 21 GB/s, so products take the distance from their job: READ_AHEAD_BYTES or 0,
+ * chosen by the JavaScript side (src/read-ahead.ts). An EXL2 layer's code allocation ends with this many
+ * spare bytes (the JavaScript side reads the value through the `read_ahead_bytes` export), so the loads
+ * past its last tile stay inside it.
  */
 #define READ_AHEAD_BYTES 2048
 
@@ -419,9 +422,12 @@ INLINE const uint8_t* tile_nibbles(const Exl2Layer* layer, int32_t tile) {
   return (const uint8_t*)layer->scales_ptr + tile * layer->group_count * 4;
 }
 
-/* Loads the lines of one group of `count` tiles READ_AHEAD_BYTES ahead, in one burst. */
-INLINE void read_group_ahead(const uint8_t* const* codes, int32_t count, const Exl2Group* group) {
-  int32_t ahead = group->offset + READ_AHEAD_BYTES;
+/* Loads the lines of one group of `count` tiles `distance` bytes ahead, in one burst. A distance of 0 loads none. */
+INLINE void read_group_ahead(const uint8_t* const* codes, int32_t count, const Exl2Group* group, int32_t distance) {
+  if (distance == 0) {
+    return;
+  }
+  int32_t ahead = group->offset + distance;
   int32_t bytes = group->blocks * group->bits * 16;
   int32_t touched = 0;
   for (int32_t t = 0; t < count; t++) {

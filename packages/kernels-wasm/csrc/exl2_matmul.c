@@ -98,10 +98,11 @@ INLINE void quantized_tile(const Exl2Layer* layer, int32_t tile, int32_t rows, c
 
 /*
  * Computes one row of four tiles. Before each group, one burst of loads reads the codes of all four
- * READ_AHEAD_BYTES ahead (see common.h), as the relaxed build's decode does.
+ * `read_ahead` bytes ahead, unless it is 0 (see common.h), as the relaxed build's decode does.
  */
-__attribute__((noinline)) static void four_tiles(const Exl2Layer* layer, const int32_t* tiles, const int16_t* const* xq,
-                                                 const float* const* xs, const int32_t* const* sums, v128_t* out) {
+__attribute__((noinline)) static void four_tiles(const Exl2Layer* layer, const int32_t* tiles, int32_t read_ahead,
+                                                 const int16_t* const* xq, const float* const* xs,
+                                                 const int32_t* const* sums, v128_t* out) {
   const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
   const uint8_t* codes[STREAM_TILES];
   const uint8_t* nibbles[STREAM_TILES];
@@ -114,7 +115,7 @@ __attribute__((noinline)) static void four_tiles(const Exl2Layer* layer, const i
   int32_t first_chunk = 0;
   for (int32_t g = 0; g < layer->group_count; g++) {
     const Exl2Group* group = groups + g;
-    read_group_ahead(codes, STREAM_TILES, group);
+    read_group_ahead(codes, STREAM_TILES, group, read_ahead);
     for (int32_t t = 0; t < STREAM_TILES; t++) {
       const uint8_t* group_codes = codes[t] + group->offset;
       v128_t scales = tile_group_scales(nibbles[t] + 4 * g, group->scale_max);
@@ -159,7 +160,8 @@ static void quantized_tile_single(const Exl2Layer* layer, int32_t tile, const in
 
 /*
  * args: 0 layer, 1 xq, 2 chunk scales, 3 chunk sums (from exl2_quantize), 4 rows, 5 out (f32
- * [rows][out_features]). Items are tiles.
+ * [rows][out_features]), 6 unused, 7 read-ahead distance of one-row products (0 or READ_AHEAD_BYTES).
+ * Items are tiles.
  */
 void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
   const Exl2Layer* layer = (const Exl2Layer*)job->args[0];
@@ -179,7 +181,7 @@ void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
       for (int32_t t = 0; t < STREAM_TILES; t++) {
         tiles[t] = begin + t * quarter + i;
       }
-      four_tiles(layer, tiles, xq, xs, sums, out);
+      four_tiles(layer, tiles, job->args[7], xq, xs, sums, out);
       for (int32_t t = 0; t < STREAM_TILES; t++) {
         store_columns((float*)job->args[5], out[t], bias, tiles[t] * TILE_COLS, layer->out_features);
       }

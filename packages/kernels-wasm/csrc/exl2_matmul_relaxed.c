@@ -479,13 +479,15 @@ INLINE void paired_group(int32_t bits, const uint8_t* codes_a, const uint8_t* co
 
 /*
  * Computes one row of `pairs` pairs of tiles (1 or 2, a constant after inlining). Pair p is tiles[2p]
- * and tiles[2p + 1]. Before each group, one burst of loads reads the codes of every tile
- * READ_AHEAD_BYTES ahead (see common.h). Two pairs read four streams at once. On a 2-core KVM guest,
- * a 4-bit product over 500 MB of layers on two threads went from 17.6 GB/s with one pair to 20.5. A
+ * and tiles[2p + 1]. Before each group, one burst of loads reads the codes of every tile `read_ahead`
+ * bytes ahead, unless it is 0 (see common.h). Two pairs read four streams at once. On a 2-core Intel
+ * KVM guest, a 4-bit product over 500 MB of layers on two threads went from 17.6 GB/s with one pair to
+ * 20.5 (with read-ahead); on a 2-core Zen 5 guest, from 16.5 to 33 (without). On the Intel guest a
  * burst per pair instead of one for all four gave 19.6, and eight tiles 16.2.
  */
-INLINE void stream_tiles(const Exl2Layer* layer, const int32_t* tiles, int32_t pairs, const int8_t* xq,
-                         const float* xs, const float* corrections, const int16_t* multipliers, v128_t* out) {
+INLINE void stream_tiles(const Exl2Layer* layer, const int32_t* tiles, int32_t pairs, int32_t read_ahead,
+                         const int8_t* xq, const float* xs, const float* corrections, const int16_t* multipliers,
+                         v128_t* out) {
   const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
   const uint8_t* codes[STREAM_TILES];
   const uint8_t* nibbles[STREAM_TILES];
@@ -498,7 +500,7 @@ INLINE void stream_tiles(const Exl2Layer* layer, const int32_t* tiles, int32_t p
   int32_t first_chunk = 0;
   for (int32_t g = 0; g < layer->group_count; g++) {
     const Exl2Group* group = groups + g;
-    read_group_ahead(codes, 2 * pairs, group);
+    read_group_ahead(codes, 2 * pairs, group, read_ahead);
     v128_t scales[STREAM_TILES];
     for (int32_t t = 0; t < 2 * pairs; t++) {
       scales[t] = tile_group_scales(nibbles[t] + 4 * g, group->scale_max);
@@ -536,23 +538,23 @@ INLINE void stream_tiles(const Exl2Layer* layer, const int32_t* tiles, int32_t p
 }
 
 /* Computes four tiles of one row (see stream_tiles). */
-__attribute__((noinline)) static void four_tiles(const Exl2Layer* layer, const int32_t* tiles, const int8_t* xq,
-                                                 const float* xs, const float* corrections,
+__attribute__((noinline)) static void four_tiles(const Exl2Layer* layer, const int32_t* tiles, int32_t read_ahead,
+                                                 const int8_t* xq, const float* xs, const float* corrections,
                                                  const int16_t* multipliers, v128_t* out) {
-  stream_tiles(layer, tiles, 2, xq, xs, corrections, multipliers, out);
+  stream_tiles(layer, tiles, 2, read_ahead, xq, xs, corrections, multipliers, out);
 }
 
 /* Computes two tiles of one row: what a range leaves after its groups of four. */
-__attribute__((noinline)) static void two_tiles(const Exl2Layer* layer, const int32_t* tiles, const int8_t* xq,
-                                                const float* xs, const float* corrections,
+__attribute__((noinline)) static void two_tiles(const Exl2Layer* layer, const int32_t* tiles, int32_t read_ahead,
+                                                const int8_t* xq, const float* xs, const float* corrections,
                                                 const int16_t* multipliers, v128_t* out) {
-  stream_tiles(layer, tiles, 1, xq, xs, corrections, multipliers, out);
+  stream_tiles(layer, tiles, 1, read_ahead, xq, xs, corrections, multipliers, out);
 }
 
 /*
  * args: 0 layer, 1 xq, 2 chunk scales, 3 chunk corrections (from exl2_quantize, in the layout of
- * quad_lanes(rows)), 4 rows, 5 out (f32 [rows][out_features]), 6 block multipliers (from exl2_quantize).
- * Items are tiles.
+ * quad_lanes(rows)), 4 rows, 5 out (f32 [rows][out_features]), 6 block multipliers (from exl2_quantize),
+ * 7 read-ahead distance of one-row products (0 or READ_AHEAD_BYTES). Items are tiles.
  */
 void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
   const Exl2Layer* layer = (const Exl2Layer*)job->args[0];
@@ -564,6 +566,7 @@ void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
   const float* corrections = (const float*)job->args[3];
   const int16_t* multipliers = (const int16_t*)job->args[6];
   float* y = (float*)job->args[5];
+  int32_t read_ahead = job->args[7];
 
   if (rows == 1) {
     /* Tiles i, i + q, i + 2q and i + 3q of the range run together, so each thread reads four streams. */
@@ -574,7 +577,7 @@ void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
       for (int32_t t = 0; t < STREAM_TILES; t++) {
         tiles[t] = begin + t * quarter + i;
       }
-      four_tiles(layer, tiles, xq, xs, corrections, multipliers, out);
+      four_tiles(layer, tiles, read_ahead, xq, xs, corrections, multipliers, out);
       for (int32_t t = 0; t < STREAM_TILES; t++) {
         store_columns(y, out[t], bias, tiles[t] * TILE_COLS, layer->out_features);
       }
@@ -583,7 +586,7 @@ void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
     if (begin + 1 < end) {
       int32_t tiles[2] = {begin, begin + 1};
       v128_t out[2];
-      two_tiles(layer, tiles, xq, xs, corrections, multipliers, out);
+      two_tiles(layer, tiles, read_ahead, xq, xs, corrections, multipliers, out);
       store_columns(y, out[0], bias, begin * TILE_COLS, layer->out_features);
       store_columns(y, out[1], bias, (begin + 1) * TILE_COLS, layer->out_features);
       begin += 2;

@@ -138,6 +138,7 @@ export function uploadExl2(
       scaleChunks,
       tiles,
       descriptor,
+      tiles * tileBytes,
     );
   } catch (error) {
     for (const block of allocations) heap.release(block.offset, block.bytes);

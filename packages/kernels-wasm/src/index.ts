@@ -21,6 +21,7 @@ export {
   WasmModuleLoadError,
 } from './errors.js';
 export { WASM32_MAX_MEMORY_BYTES } from './heap.js';
+export type { ReadAheadOption } from './read-ahead.js';
 export type { WasmBackend } from './wasm-backend.js';
 
 /**

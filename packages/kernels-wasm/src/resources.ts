@@ -90,6 +90,8 @@ export class WasmExl2Linear extends WasmResource implements LinearWeight {
     readonly scaleChunks: number,
     readonly tiles: number,
     readonly descriptor: number,
+    /** Bytes of packed codes, all of which a product reads. */
+    readonly codeBytes: number,
   ) {
     super(owner, allocations);
   }

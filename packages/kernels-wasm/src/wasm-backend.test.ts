@@ -159,6 +159,56 @@ describe('EXL2 matmul', () => {
   });
 });
 
+describe('read-ahead', () => {
+  // The distance at which one-row products load codes ahead changes which lines are in cache, not what
+  // the product computes: with it and without, each row must equal that row of a batch product (which
+  // never reads ahead). 64 tiles give each of two threads ranges of four tiles and more.
+  test.each([
+    [true, true],
+    [true, false],
+    [false, true],
+    [false, false],
+  ])('relaxedSimd %s, readAhead %s: one-row products equal batch rows', async (relaxedSimd, readAhead) => {
+    const own = await createWasmBackend({ threads: 2, relaxedSimd, readAhead });
+    try {
+      expect(own.readAheadBytes).toBe(readAhead ? 2048 : 0);
+      const random = createRandom(relaxedSimd ? 11 : 12);
+      const inFeatures = 384;
+      const outFeatures = 256;
+      const rows = 3;
+      const groups = planExl2Groups(inFeatures, [
+        { bits: 4, proportion: 2 / 3, groupSize: 128 },
+        { bits: 3, proportion: 1 / 3, groupSize: 32 },
+      ]);
+      const weight = own.uploadLinear(
+        randomExl2Weight(random, { name: 'w', inFeatures, outFeatures, groups, bias: false }),
+      );
+      const values = Float32Array.from({ length: rows * inFeatures }, () => random.nextNormal());
+      const batch = own.createActivation(rows, inFeatures);
+      own.writeActivation(batch, values);
+      const batchOut = own.createActivation(rows, outFeatures);
+      own.matmul(batch, weight, batchOut, rows);
+      const batched = await own.readActivation(batchOut, 0, rows);
+      const single = own.createActivation(1, inFeatures);
+      const singleOut = own.createActivation(1, outFeatures);
+      for (let row = 0; row < rows; row++) {
+        own.writeActivation(single, values.subarray(row * inFeatures, (row + 1) * inFeatures));
+        own.matmul(single, weight, singleOut, 1);
+        const alone = await own.readActivation(singleOut, 0, 1);
+        expect(Array.from(alone)).toEqual(
+          Array.from(batched.subarray(row * outFeatures, (row + 1) * outFeatures)),
+        );
+      }
+    } finally {
+      own.dispose();
+    }
+  });
+
+  test("'auto' has not chosen after a few small products", () => {
+    expect(backend.readAheadBytes).toBeUndefined();
+  });
+});
+
 describe('attention', () => {
   test.each(['f32', 'f16'] as const)('two positions with a %s cache', async (dtype) => {
     const cache = backend.createKvCache({
@@ -348,6 +398,13 @@ describe('errors', () => {
   test('invalid threads option', async () => {
     await expect(createWasmBackend({ threads: 0 })).rejects.toThrow(WasmBackendOptionError);
     await expect(createWasmBackend({ threads: 1.5 })).rejects.toThrow(/Invalid option threads = 1.5/);
+  });
+
+  test('invalid readAhead option', async () => {
+    const option = 'always' as unknown as boolean;
+    await expect(createWasmBackend({ readAhead: option })).rejects.toThrow(
+      /Invalid option readAhead = always: expected true, false or .auto./,
+    );
   });
 
   test('matmul with mismatched columns', async () => {

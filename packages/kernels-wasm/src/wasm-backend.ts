@@ -25,6 +25,7 @@ import { WASM32_MAX_MEMORY_BYTES } from './heap.js';
 import { embedRows, RopeTables, ropeRows, sampleLogits } from './host-ops.js';
 import { floatBits, type KernelContext } from './kernel-context.js';
 import { KernelOp } from './kernel-ops.js';
+import type { ReadAheadChoice } from './read-ahead.js';
 import {
   WasmActivation,
   WasmDenseLinear,
@@ -50,6 +51,11 @@ export interface WasmBackend extends Backend {
   readonly exactActivations: boolean;
   /** Whether the kernels use relaxed SIMD's 8-bit dot product (8-bit quantized activations). */
   readonly relaxedSimd: boolean;
+  /**
+   * Bytes ahead at which one-row EXL2 products (decode) load the codes they will need: 0 for none,
+   * `undefined` while the `'auto'` setting still times both choices on the first products.
+   */
+  readonly readAheadBytes: number | undefined;
 }
 
 /** The backend object; create it with `createWasmBackend`. */
@@ -68,6 +74,7 @@ export class WasmBackendImpl implements WasmBackend {
     readonly threads: number,
     readonly exactActivations: boolean,
     readonly relaxedSimd: boolean,
+    private readonly readAhead: ReadAheadChoice,
   ) {
     const activations = exactActivations
       ? 'f32 activations'
@@ -79,6 +86,10 @@ export class WasmBackendImpl implements WasmBackend {
       precision: 'f32',
       maxAllocationBytes: WASM32_MAX_MEMORY_BYTES,
     };
+  }
+
+  get readAheadBytes(): number | undefined {
+    return this.readAhead.bytes;
   }
 
   createActivation(rows: number, cols: number, label?: string): Activation {
@@ -495,8 +506,16 @@ export class WasmBackendImpl implements WasmBackend {
       [descriptor, input.offset, quantized, scales, sums, multipliers, rows],
       rowsParallel,
     );
-    const args = [descriptor, quantized, scales, sums, rows, target.offset, multipliers];
+    if (rows > 1) {
+      const args = [descriptor, quantized, scales, sums, rows, target.offset, multipliers];
+      this.context.run('matmul', KernelOp.exl2MatmulQuantized, linear.tiles, args, parallel);
+      return;
+    }
+    const distance = this.readAhead.next();
+    const args = [descriptor, quantized, scales, sums, rows, target.offset, multipliers, distance];
+    const start = performance.now();
     this.context.run('matmul', KernelOp.exl2MatmulQuantized, linear.tiles, args, parallel);
+    this.readAhead.record(distance, linear.codeBytes, performance.now() - start);
   }
 
   private parallel(work: number, items: number): boolean {
