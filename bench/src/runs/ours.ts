@@ -1,3 +1,4 @@
+import type { DecodeSettings as WasmDecodeSettings } from '@minichat/kernels-wasm';
 import type { Backend } from '@minichat/runtime';
 import { createCpuBackend } from '@minichat/runtime/cpu';
 import { loadModelFromDirectory } from '@minichat/runtime/node';
@@ -34,17 +35,14 @@ function runsOnGpu(spec: RunSpec, backend: Backend): boolean {
   return false;
 }
 
-/** The backend's description, with the read-ahead setting the WebAssembly backend chose while decoding. */
+/** Returns the backend's description, with the decode settings the WebAssembly backend chose while decoding. */
 function describe(backend: Backend): string {
-  if (!('readAheadBytes' in backend)) return backend.info.description;
-  const bytes = backend.readAheadBytes;
+  if (!('decodeSettings' in backend)) return backend.info.description;
+  const settings = backend.decodeSettings as WasmDecodeSettings | undefined;
+  if (settings === undefined) return `${backend.info.description}, decode settings still undecided`;
   const readAhead =
-    bytes === undefined
-      ? 'read-ahead still undecided'
-      : bytes === 0
-        ? 'no read-ahead'
-        : `read-ahead ${bytes} B`;
-  return `${backend.info.description}, ${readAhead}`;
+    settings.readAheadBytes === 0 ? 'no read-ahead' : `read-ahead ${settings.readAheadBytes} B`;
+  return `${backend.info.description}, ${settings.streams} streams per thread, ${readAhead}`;
 }
 
 /**

@@ -388,10 +388,15 @@ INLINE v128_t tile_group_scales(const uint8_t* nibbles, float scale_max) {
  * arrives late and the reads no longer overlap the arithmetic. On a 2-core Intel KVM guest, one load
  * per line read this far ahead, in bursts, raised a 4-bit product over 500 MB of layers from 10 to
  * 18 GB/s on two threads (scripts/bench-matmul.ts). On a 2-core AMD EPYC (Zen 5) guest the same loads
- * cut it from 33 to 21 GB/s, so products take the distance from their job: READ_AHEAD_BYTES or 0,
- * chosen by the JavaScript side (src/read-ahead.ts). An EXL2 layer's code allocation ends with this many
- * spare bytes (the JavaScript side reads the value through the `read_ahead_bytes` export), so the loads
- * past its last tile stay inside it.
+ * cut it from 33 to 21 GB/s.
+ *
+ * How many memory streams each thread reads also depends on the machine: on the Intel guest four
+ * streams (with read-ahead) gave 20.5 GB/s against 17.6 for two, and on the Zen 5 guest two (without)
+ * gave 43 against 37 for four. So one-row products take both from their job (args 7 and 8 of
+ * exl2_matmul_quantized), and the JavaScript side times the choices on the first decode steps
+ * (src/decode-tuning.ts). An EXL2 layer's code allocation ends with READ_AHEAD_BYTES spare bytes (the
+ * JavaScript side reads the value through the `read_ahead_bytes` export), so the loads past its last
+ * tile stay inside it.
  */
 #define READ_AHEAD_BYTES 2048
 

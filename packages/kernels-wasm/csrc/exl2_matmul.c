@@ -93,20 +93,21 @@ INLINE void quantized_tile(const Exl2Layer* layer, int32_t tile, int32_t rows, c
   }
 }
 
-/* Tiles of one row that run together in decode, each its own memory stream. */
+/* Most tiles of one row that run together in decode, each its own memory stream. */
 #define STREAM_TILES 4
 
 /*
- * Computes one row of four tiles. Before each group, one burst of loads reads the codes of all four
- * `read_ahead` bytes ahead, unless it is 0 (see common.h), as the relaxed build's decode does.
+ * Computes one row of `count` tiles (2 or 4, a constant after inlining). Before each group, one burst of
+ * loads reads the codes of all of them `read_ahead` bytes ahead, unless it is 0 (see common.h), as the
+ * relaxed build's decode does.
  */
-__attribute__((noinline)) static void four_tiles(const Exl2Layer* layer, const int32_t* tiles, int32_t read_ahead,
-                                                 const int16_t* const* xq, const float* const* xs,
-                                                 const int32_t* const* sums, v128_t* out) {
+INLINE void stream_tiles(const Exl2Layer* layer, const int32_t* tiles, int32_t count, int32_t read_ahead,
+                         const int16_t* const* xq, const float* const* xs, const int32_t* const* sums,
+                         v128_t* out) {
   const Exl2Group* groups = (const Exl2Group*)layer->groups_ptr;
   const uint8_t* codes[STREAM_TILES];
   const uint8_t* nibbles[STREAM_TILES];
-  for (int32_t t = 0; t < STREAM_TILES; t++) {
+  for (int32_t t = 0; t < count; t++) {
     codes[t] = tile_codes(layer, tiles[t]);
     nibbles[t] = tile_nibbles(layer, tiles[t]);
     out[t] = wasm_f32x4_splat(0.0f);
@@ -115,8 +116,8 @@ __attribute__((noinline)) static void four_tiles(const Exl2Layer* layer, const i
   int32_t first_chunk = 0;
   for (int32_t g = 0; g < layer->group_count; g++) {
     const Exl2Group* group = groups + g;
-    read_group_ahead(codes, STREAM_TILES, group, read_ahead);
-    for (int32_t t = 0; t < STREAM_TILES; t++) {
+    read_group_ahead(codes, count, group, read_ahead);
+    for (int32_t t = 0; t < count; t++) {
       const uint8_t* group_codes = codes[t] + group->offset;
       v128_t scales = tile_group_scales(nibbles[t] + 4 * g, group->scale_max);
 #define SINGLE_GROUP(bits) \
@@ -148,6 +149,20 @@ __attribute__((noinline)) static void four_tiles(const Exl2Layer* layer, const i
   }
 }
 
+/* Computes four tiles of one row (see stream_tiles). */
+__attribute__((noinline)) static void four_tiles(const Exl2Layer* layer, const int32_t* tiles, int32_t read_ahead,
+                                                 const int16_t* const* xq, const float* const* xs,
+                                                 const int32_t* const* sums, v128_t* out) {
+  stream_tiles(layer, tiles, STREAM_TILES, read_ahead, xq, xs, sums, out);
+}
+
+/* Computes two tiles of one row (see stream_tiles). */
+__attribute__((noinline)) static void two_tiles(const Exl2Layer* layer, const int32_t* tiles, int32_t read_ahead,
+                                                const int16_t* const* xq, const float* const* xs,
+                                                const int32_t* const* sums, v128_t* out) {
+  stream_tiles(layer, tiles, 2, read_ahead, xq, xs, sums, out);
+}
+
 static void quantized_tile_batch(const Exl2Layer* layer, int32_t tile, const int16_t* const* xq, const float* const* xs,
                             const int32_t* const* sums, v128_t* out) {
   quantized_tile(layer, tile, BATCH_ROWS, xq, xs, sums, out);
@@ -160,8 +175,8 @@ static void quantized_tile_single(const Exl2Layer* layer, int32_t tile, const in
 
 /*
  * args: 0 layer, 1 xq, 2 chunk scales, 3 chunk sums (from exl2_quantize), 4 rows, 5 out (f32
- * [rows][out_features]), 6 unused, 7 read-ahead distance of one-row products (0 or READ_AHEAD_BYTES).
- * Items are tiles.
+ * [rows][out_features]), 6 unused, 7 read-ahead distance of one-row products (0 or READ_AHEAD_BYTES),
+ * 8 memory streams per thread of one-row products (2 or 4). Items are tiles.
  */
 void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
   const Exl2Layer* layer = (const Exl2Layer*)job->args[0];
@@ -170,23 +185,29 @@ void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
   const float* bias = (const float*)layer->bias_ptr;
 
   if (rows == 1) {
-    /* Tiles i, i + q, i + 2q and i + 3q of the range run together, so each thread reads four streams. */
+    /* The range splits into `streams` parts, and tile i of every part runs together, so each thread
+       reads that many memory streams (see common.h). */
     const int16_t* xq[1] = {(const int16_t*)job->args[1]};
     const float* xs[1] = {(const float*)job->args[2]};
     const int32_t* sums[1] = {(const int32_t*)job->args[3]};
-    int32_t quarter = (end - begin) / STREAM_TILES;
-    for (int32_t i = 0; i < quarter; i++) {
+    int32_t streams = job->args[8] == STREAM_TILES ? STREAM_TILES : 2;
+    int32_t part = (end - begin) / streams;
+    for (int32_t i = 0; i < part; i++) {
       int32_t tiles[STREAM_TILES];
       v128_t out[STREAM_TILES];
-      for (int32_t t = 0; t < STREAM_TILES; t++) {
-        tiles[t] = begin + t * quarter + i;
+      for (int32_t t = 0; t < streams; t++) {
+        tiles[t] = begin + t * part + i;
       }
-      four_tiles(layer, tiles, job->args[7], xq, xs, sums, out);
-      for (int32_t t = 0; t < STREAM_TILES; t++) {
+      if (streams == STREAM_TILES) {
+        four_tiles(layer, tiles, job->args[7], xq, xs, sums, out);
+      } else {
+        two_tiles(layer, tiles, job->args[7], xq, xs, sums, out);
+      }
+      for (int32_t t = 0; t < streams; t++) {
         store_columns((float*)job->args[5], out[t], bias, tiles[t] * TILE_COLS, layer->out_features);
       }
     }
-    begin += STREAM_TILES * quarter;
+    begin += streams * part;
   }
 
   for (int32_t tile = begin; tile < end; tile++) {

@@ -474,16 +474,14 @@ INLINE void paired_group(int32_t bits, const uint8_t* codes_a, const uint8_t* co
   }
 }
 
-/* Tiles of one row that run together in decode: two pairs, each pair one paired_group. */
+/* Most tiles of one row that run together in decode: two pairs, each pair one paired_group. */
 #define STREAM_TILES 4
 
 /*
  * Computes one row of `pairs` pairs of tiles (1 or 2, a constant after inlining). Pair p is tiles[2p]
  * and tiles[2p + 1]. Before each group, one burst of loads reads the codes of every tile `read_ahead`
- * bytes ahead, unless it is 0 (see common.h). Two pairs read four streams at once. On a 2-core Intel
- * KVM guest, a 4-bit product over 500 MB of layers on two threads went from 17.6 GB/s with one pair to
- * 20.5 (with read-ahead); on a 2-core Zen 5 guest, from 16.5 to 33 (without). On the Intel guest a
- * burst per pair instead of one for all four gave 19.6, and eight tiles 16.2.
+ * bytes ahead, unless it is 0 (see common.h). On a 2-core Intel KVM guest a burst per pair instead of one for all
+ * four gave 19.6 GB/s against 20.5, and eight tiles 16.2.
  */
 INLINE void stream_tiles(const Exl2Layer* layer, const int32_t* tiles, int32_t pairs, int32_t read_ahead,
                          const int8_t* xq, const float* xs, const float* corrections, const int16_t* multipliers,
@@ -544,7 +542,7 @@ __attribute__((noinline)) static void four_tiles(const Exl2Layer* layer, const i
   stream_tiles(layer, tiles, 2, read_ahead, xq, xs, corrections, multipliers, out);
 }
 
-/* Computes two tiles of one row: what a range leaves after its groups of four. */
+/* Computes two tiles of one row (see stream_tiles). */
 __attribute__((noinline)) static void two_tiles(const Exl2Layer* layer, const int32_t* tiles, int32_t read_ahead,
                                                 const int8_t* xq, const float* xs, const float* corrections,
                                                 const int16_t* multipliers, v128_t* out) {
@@ -554,7 +552,8 @@ __attribute__((noinline)) static void two_tiles(const Exl2Layer* layer, const in
 /*
  * args: 0 layer, 1 xq, 2 chunk scales, 3 chunk corrections (from exl2_quantize, in the layout of
  * quad_lanes(rows)), 4 rows, 5 out (f32 [rows][out_features]), 6 block multipliers (from exl2_quantize),
- * 7 read-ahead distance of one-row products (0 or READ_AHEAD_BYTES). Items are tiles.
+ * 7 read-ahead distance of one-row products (0 or READ_AHEAD_BYTES), 8 memory streams per thread of
+ * one-row products (2 or 4). Items are tiles.
  */
 void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
   const Exl2Layer* layer = (const Exl2Layer*)job->args[0];
@@ -569,20 +568,26 @@ void exl2_matmul_quantized(const Job* job, int32_t begin, int32_t end) {
   int32_t read_ahead = job->args[7];
 
   if (rows == 1) {
-    /* Tiles i, i + q, i + 2q and i + 3q of the range run together, so each thread reads four streams. */
-    int32_t quarter = (end - begin) / STREAM_TILES;
-    for (int32_t i = 0; i < quarter; i++) {
+    /* The range splits into `streams` parts, and tile i of every part runs together, so each thread
+       reads that many memory streams (see common.h). */
+    int32_t streams = job->args[8] == STREAM_TILES ? STREAM_TILES : 2;
+    int32_t part = (end - begin) / streams;
+    for (int32_t i = 0; i < part; i++) {
       int32_t tiles[STREAM_TILES];
       v128_t out[STREAM_TILES];
-      for (int32_t t = 0; t < STREAM_TILES; t++) {
-        tiles[t] = begin + t * quarter + i;
+      for (int32_t t = 0; t < streams; t++) {
+        tiles[t] = begin + t * part + i;
       }
-      four_tiles(layer, tiles, read_ahead, xq, xs, corrections, multipliers, out);
-      for (int32_t t = 0; t < STREAM_TILES; t++) {
+      if (streams == STREAM_TILES) {
+        four_tiles(layer, tiles, read_ahead, xq, xs, corrections, multipliers, out);
+      } else {
+        two_tiles(layer, tiles, read_ahead, xq, xs, corrections, multipliers, out);
+      }
+      for (int32_t t = 0; t < streams; t++) {
         store_columns(y, out[t], bias, tiles[t] * TILE_COLS, layer->out_features);
       }
     }
-    begin += STREAM_TILES * quarter;
+    begin += streams * part;
     if (begin + 1 < end) {
       int32_t tiles[2] = {begin, begin + 1};
       v128_t out[2];

@@ -165,6 +165,7 @@ const memory = process.memoryUsage();
 console.log(
   JSON.stringify({
     backend: backend.info.description,
+    decodeSettings: backend.decodeSettings ?? 'undecided',
     bits,
     uploadSeconds: Number(uploadSeconds.toFixed(1)),
     prefillTokensPerSecond: Number((maxRows / prefillSeconds).toFixed(2)),

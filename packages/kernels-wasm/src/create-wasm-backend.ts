@@ -1,8 +1,8 @@
+import { type DecodeStreamsOption, DecodeTuner, type ReadAheadOption } from './decode-tuning.js';
 import { WasmBackendOptionError } from './errors.js';
 import { WASM_PAGE_BYTES, WASM32_MAX_MEMORY_BYTES, WasmHeap } from './heap.js';
 import { KernelContext } from './kernel-context.js';
 import type { Platform } from './platform.js';
-import { ReadAheadChoice, type ReadAheadOption } from './read-ahead.js';
 import { ThreadPool } from './thread-pool.js';
 import { type WasmBackend, WasmBackendImpl } from './wasm-backend.js';
 
@@ -39,11 +39,17 @@ export interface WasmBackendOptions {
    * Whether one-row EXL2 products (decode) load each line of codes 2 KiB before they need it.
    * WebAssembly has no prefetch instruction, and whether these extra loads help depends on the
    * machine: on a 2-core Intel KVM guest they made products from memory 1.8 times as fast, on a 2-core
-   * AMD Zen 5 guest 1.6 times as slow. `'auto'` times both on the first decode steps (about 1 GiB of
-   * codes each) and keeps the faster; see `WasmBackend.readAheadBytes`. Results are the same either way.
-   * Default: `'auto'`.
+   * AMD Zen 5 guest 1.6 times as slow. `'auto'` times both on the first decode steps and keeps the
+   * faster (see `WasmBackend.decodeSettings`). Results are the same either way. Default: `'auto'`.
    */
   readAhead?: ReadAheadOption;
+  /**
+   * Memory streams each thread reads in one-row EXL2 products (decode): 2 or 4. On a 2-core Intel KVM
+   * guest four were faster, on a 2-core AMD Zen 5 guest two. `'auto'` times both on the first decode
+   * steps, together with the `readAhead` candidates (about 512 MiB of codes each), and keeps the
+   * fastest. Results are the same either way. Default: `'auto'`.
+   */
+  decodeStreams?: DecodeStreamsOption;
 }
 
 /** Creates the backend on `platform`; the entry points bind the platform. */
@@ -63,6 +69,10 @@ export async function createWasmBackendOn(
   const readAhead = options.readAhead ?? 'auto';
   if (readAhead !== 'auto' && typeof readAhead !== 'boolean') {
     throw new WasmBackendOptionError('readAhead', readAhead, "expected true, false or 'auto'");
+  }
+  const decodeStreams = options.decodeStreams ?? 'auto';
+  if (decodeStreams !== 'auto' && decodeStreams !== 2 && decodeStreams !== 4) {
+    throw new WasmBackendOptionError('decodeStreams', decodeStreams, "expected 2, 4 or 'auto'");
   }
 
   const relaxedOption = options.relaxedSimd;
@@ -101,6 +111,6 @@ export async function createWasmBackendOn(
     threads,
     exactActivations,
     relaxed,
-    new ReadAheadChoice(readAhead, readAheadBytes),
+    new DecodeTuner(readAhead, decodeStreams, readAheadBytes),
   );
 }

@@ -9,6 +9,7 @@ import { nodePlatform } from './platform-node.js';
 import type { WasmBackend } from './wasm-backend.js';
 
 export type { WasmBackendOptions } from './create-wasm-backend.js';
+export type { DecodeSettings, DecodeStreamsOption, ReadAheadOption } from './decode-tuning.js';
 export {
   KernelsWasmError,
   WasmBackendOptionError,
@@ -17,7 +18,6 @@ export {
   WasmModuleLoadError,
 } from './errors.js';
 export { WASM32_MAX_MEMORY_BYTES } from './heap.js';
-export type { ReadAheadOption } from './read-ahead.js';
 export type { WasmBackend } from './wasm-backend.js';
 
 /**

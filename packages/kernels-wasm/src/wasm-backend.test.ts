@@ -159,22 +159,25 @@ describe('EXL2 matmul', () => {
   });
 });
 
-describe('read-ahead', () => {
-  // The distance at which one-row products load codes ahead changes which lines are in cache, not what
-  // the product computes: with it and without, each row must equal that row of a batch product (which
-  // never reads ahead). 64 tiles give each of two threads ranges of four tiles and more.
-  test.each([
-    [true, true],
-    [true, false],
-    [false, true],
-    [false, false],
-  ])('relaxedSimd %s, readAhead %s: one-row products equal batch rows', async (relaxedSimd, readAhead) => {
-    const own = await createWasmBackend({ threads: 2, relaxedSimd, readAhead });
+describe('decode settings', () => {
+  // Read-ahead and the number of streams change which lines are in cache and the order of tiles, not
+  // what the product computes: with each setting, each row must equal that row of a batch product
+  // (which uses neither). 66 tiles give each of two threads ranges of two and four tiles and more, with
+  // tiles left over.
+  const cases = [true, false].flatMap((relaxedSimd) =>
+    [true, false].flatMap((readAhead) =>
+      ([2, 4] as const).map((streams) => [relaxedSimd, readAhead, streams] as const),
+    ),
+  );
+  test.each(
+    cases,
+  )('relaxedSimd %s, readAhead %s, %i streams: rows equal batch rows', async (relaxedSimd, readAhead, streams) => {
+    const own = await createWasmBackend({ threads: 2, relaxedSimd, readAhead, decodeStreams: streams });
     try {
-      expect(own.readAheadBytes).toBe(readAhead ? 2048 : 0);
+      expect(own.decodeSettings).toEqual({ readAheadBytes: readAhead ? 2048 : 0, streams });
       const random = createRandom(relaxedSimd ? 11 : 12);
       const inFeatures = 384;
-      const outFeatures = 256;
+      const outFeatures = 264;
       const rows = 3;
       const groups = planExl2Groups(inFeatures, [
         { bits: 4, proportion: 2 / 3, groupSize: 128 },
@@ -205,7 +208,7 @@ describe('read-ahead', () => {
   });
 
   test("'auto' has not chosen after a few small products", () => {
-    expect(backend.readAheadBytes).toBeUndefined();
+    expect(backend.decodeSettings).toBeUndefined();
   });
 });
 
@@ -404,6 +407,13 @@ describe('errors', () => {
     const option = 'always' as unknown as boolean;
     await expect(createWasmBackend({ readAhead: option })).rejects.toThrow(
       /Invalid option readAhead = always: expected true, false or .auto./,
+    );
+  });
+
+  test('invalid decodeStreams option', async () => {
+    const option = 3 as unknown as 2;
+    await expect(createWasmBackend({ decodeStreams: option })).rejects.toThrow(
+      /Invalid option decodeStreams = 3: expected 2, 4 or .auto./,
     );
   });
 

@@ -20,12 +20,12 @@ import {
   type RopeParams,
   type WeightVector,
 } from '@minichat/runtime';
+import type { DecodeSettings, DecodeTuner } from './decode-tuning.js';
 import { uploadExl2 } from './exl2-upload.js';
 import { WASM32_MAX_MEMORY_BYTES } from './heap.js';
 import { embedRows, RopeTables, ropeRows, sampleLogits } from './host-ops.js';
 import { floatBits, type KernelContext } from './kernel-context.js';
 import { KernelOp } from './kernel-ops.js';
-import type { ReadAheadChoice } from './read-ahead.js';
 import {
   WasmActivation,
   WasmDenseLinear,
@@ -52,10 +52,10 @@ export interface WasmBackend extends Backend {
   /** Whether the kernels use relaxed SIMD's 8-bit dot product (8-bit quantized activations). */
   readonly relaxedSimd: boolean;
   /**
-   * Bytes ahead at which one-row EXL2 products (decode) load the codes they will need: 0 for none,
-   * `undefined` while the `'auto'` setting still times both choices on the first products.
+   * How one-row EXL2 products (decode) read their codes, or `undefined` while the `'auto'` options still
+   * time their candidates on the first decode steps.
    */
-  readonly readAheadBytes: number | undefined;
+  readonly decodeSettings: DecodeSettings | undefined;
 }
 
 /** The backend object; create it with `createWasmBackend`. */
@@ -74,7 +74,7 @@ export class WasmBackendImpl implements WasmBackend {
     readonly threads: number,
     readonly exactActivations: boolean,
     readonly relaxedSimd: boolean,
-    private readonly readAhead: ReadAheadChoice,
+    private readonly decodeTuner: DecodeTuner,
   ) {
     const activations = exactActivations
       ? 'f32 activations'
@@ -88,8 +88,8 @@ export class WasmBackendImpl implements WasmBackend {
     };
   }
 
-  get readAheadBytes(): number | undefined {
-    return this.readAhead.bytes;
+  get decodeSettings(): DecodeSettings | undefined {
+    return this.decodeTuner.settings;
   }
 
   createActivation(rows: number, cols: number, label?: string): Activation {
@@ -511,11 +511,22 @@ export class WasmBackendImpl implements WasmBackend {
       this.context.run('matmul', KernelOp.exl2MatmulQuantized, linear.tiles, args, parallel);
       return;
     }
-    const distance = this.readAhead.next();
-    const args = [descriptor, quantized, scales, sums, rows, target.offset, multipliers, distance];
+    const settings = this.decodeTuner.next();
+    const args = [
+      descriptor,
+      quantized,
+      scales,
+      sums,
+      rows,
+      target.offset,
+      multipliers,
+      settings.readAheadBytes,
+      settings.streams,
+    ];
     const start = performance.now();
     this.context.run('matmul', KernelOp.exl2MatmulQuantized, linear.tiles, args, parallel);
-    this.readAhead.record(distance, linear.codeBytes, performance.now() - start);
+    const shape = `${linear.inFeatures}x${linear.outFeatures}x${linear.codeBytes}`;
+    this.decodeTuner.record(settings, shape, linear.codeBytes, performance.now() - start);
   }
 
   private parallel(work: number, items: number): boolean {

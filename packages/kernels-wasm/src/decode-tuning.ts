@@ -1,0 +1,125 @@
+/**
+ * Read-ahead setting of one-row EXL2 products. `true` loads every line of codes 2 KiB
+ * (`READ_AHEAD_BYTES`) before the product needs it. `false` leaves that to the hardware prefetchers.
+ * `'auto'` times both on the first decode steps and keeps the faster.
+ */
+export type ReadAheadOption = boolean | 'auto';
+
+/**
+ * Memory streams each thread reads in one-row EXL2 products: its range of tiles splits into this many
+ * parts that run side by side. `'auto'` times both counts on the first decode steps and keeps the faster.
+ */
+export type DecodeStreamsOption = 2 | 4 | 'auto';
+
+/** The read pattern of one-row EXL2 products. */
+export interface DecodeSettings {
+  /** Bytes ahead at which products load the codes they will need, or 0 for none. */
+  readonly readAheadBytes: number;
+  /** Memory streams each thread reads. */
+  readonly streams: 2 | 4;
+}
+
+/** One-row products each candidate runs at least before `'auto'` decides. */
+const TRIAL_CALLS = 32;
+
+/**
+ * Bytes of codes each candidate reads at least before `'auto'` decides. This far exceeds a last-level
+ * cache, so the rates are those of reading from memory. Four candidates together take about one and a
+ * half decode steps of a 4-bit 3B model.
+ */
+const TRIAL_BYTES = 2 ** 29;
+
+/** Bytes and milliseconds one candidate spent on the products of one layer shape. */
+interface Totals {
+  calls: number;
+  bytes: number;
+  milliseconds: number;
+}
+
+/**
+ * Chooses how one-row EXL2 products read their codes. Which settings are fastest depends on the machine.
+ * On a 2-core Intel KVM guest, read-ahead with four streams per thread was fastest (20.5 GB/s over
+ * 500 MB of layers, against 10 without read-ahead). On a 2-core AMD Zen 5 guest, two streams without
+ * read-ahead were (43 GB/s, against 23 with read-ahead and four streams). The settings change no result,
+ * only speed, so each `'auto'` option adds its choices as candidates. The products take the candidates in
+ * turn until each has read enough codes, then the fastest stays for the life of the backend.
+ *
+ * Rates differ between layer shapes (a 3B model's head reads at another speed than its attention
+ * products), and taking turns gives each candidate a different mix of them. So the tuner sums time per
+ * byte for each shape and candidate, and weighs the shapes by the bytes they read.
+ */
+export class DecodeTuner {
+  private readonly candidates: DecodeSettings[];
+  private readonly totals: Totals[];
+  private readonly shapes = new Map<string, Totals[]>();
+  private chosen: DecodeSettings | undefined;
+  private turn = 0;
+
+  /** @param distance The distance the kernels read ahead when they do (`read_ahead_bytes` export). */
+  constructor(readAhead: ReadAheadOption, streams: DecodeStreamsOption, distance: number) {
+    const distances = readAhead === 'auto' ? [0, distance] : [readAhead ? distance : 0];
+    const counts: (2 | 4)[] = streams === 'auto' ? [2, 4] : [streams];
+    this.candidates = distances.flatMap((readAheadBytes) =>
+      counts.map((count) => ({ readAheadBytes, streams: count })),
+    );
+    this.totals = this.candidates.map(() => ({ calls: 0, bytes: 0, milliseconds: 0 }));
+    if (this.candidates.length === 1) this.chosen = this.candidates[0];
+  }
+
+  /** The settings in use, or `undefined` while the candidates are still being timed. */
+  get settings(): DecodeSettings | undefined {
+    return this.chosen;
+  }
+
+  /** Returns the settings for the next one-row product. */
+  next(): DecodeSettings {
+    return this.chosen ?? this.candidates[this.turn]!;
+  }
+
+  /**
+   * Records that a one-row product with `settings` (as returned by `next`) on a layer of shape `shape`
+   * read `bytes` of codes in `milliseconds`, and decides once every candidate has run long enough.
+   */
+  record(settings: DecodeSettings, shape: string, bytes: number, milliseconds: number): void {
+    if (this.chosen !== undefined) return;
+    const index = this.candidates.indexOf(settings);
+    if (index < 0) return;
+    let perShape = this.shapes.get(shape);
+    if (perShape === undefined) {
+      perShape = this.candidates.map(() => ({ calls: 0, bytes: 0, milliseconds: 0 }));
+      this.shapes.set(shape, perShape);
+    }
+    for (const totals of [this.totals[index]!, perShape[index]!]) {
+      totals.calls += 1;
+      totals.bytes += bytes;
+      totals.milliseconds += milliseconds;
+    }
+    this.turn = (index + 1) % this.candidates.length;
+    if (this.totals.some((totals) => totals.calls < TRIAL_CALLS || totals.bytes < TRIAL_BYTES)) return;
+    this.chosen = this.candidates[this.fastest()];
+  }
+
+  /** Returns the index of the candidate with the least estimated time over the shapes all have run. */
+  private fastest(): number {
+    const scores = this.candidates.map(() => 0);
+    let compared = false;
+    for (const perShape of this.shapes.values()) {
+      if (perShape.some((totals) => totals.calls === 0)) continue;
+      compared = true;
+      const weight = perShape.reduce((sum, totals) => sum + totals.bytes, 0);
+      perShape.forEach((totals, i) => {
+        scores[i]! += (weight * totals.milliseconds) / totals.bytes;
+      });
+    }
+    if (!compared) {
+      this.totals.forEach((totals, i) => {
+        scores[i] = totals.milliseconds / totals.bytes;
+      });
+    }
+    let best = 0;
+    scores.forEach((score, i) => {
+      if (score < scores[best]!) best = i;
+    });
+    return best;
+  }
+}
