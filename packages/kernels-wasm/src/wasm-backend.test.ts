@@ -124,6 +124,35 @@ describe('dense matmul', () => {
   });
 });
 
+/**
+ * Checks that a one-row product of each row of `values` (`rows` x `inFeatures`) gives the same floats as
+ * that row of a batch product of all of them.
+ */
+async function expectRowsEqualBatch(
+  owner: WasmBackend,
+  weight: ReturnType<WasmBackend['uploadLinear']>,
+  values: Float32Array,
+  rows: number,
+): Promise<void> {
+  const { inFeatures, outFeatures } = weight;
+  const batch = owner.createActivation(rows, inFeatures);
+  owner.writeActivation(batch, values);
+  const batchOut = owner.createActivation(rows, outFeatures);
+  owner.matmul(batch, weight, batchOut, rows);
+  const batched = await owner.readActivation(batchOut, 0, rows);
+
+  const single = owner.createActivation(1, inFeatures);
+  const singleOut = owner.createActivation(1, outFeatures);
+  for (let row = 0; row < rows; row++) {
+    owner.writeActivation(single, values.subarray(row * inFeatures, (row + 1) * inFeatures));
+    owner.matmul(single, weight, singleOut, 1);
+    const alone = await owner.readActivation(singleOut, 0, 1);
+    expect(Array.from(alone)).toEqual(
+      Array.from(batched.subarray(row * outFeatures, (row + 1) * outFeatures)),
+    );
+  }
+}
+
 describe('EXL2 matmul', () => {
   // Each row is quantized on its own and its integer sums are exact. So a batch of rows, computed four rows
   // against two adjacent tiles at a time, must give every row the same floats as that row alone, computed
@@ -131,31 +160,15 @@ describe('EXL2 matmul', () => {
   test.each([2, 3, 4, 5, 6, 8])('%i-bit batch rows equal single rows', async (bits) => {
     const random = createRandom(bits);
     const inFeatures = 512;
-    const outFeatures = 44;
-    const rows = 7;
     const groups = planExl2Groups(inFeatures, [
       { bits, proportion: 0.5, groupSize: 128 },
       { bits: bits === 4 ? 3 : 4, proportion: 0.5, groupSize: 32 },
     ]);
     const weight = backend.uploadLinear(
-      randomExl2Weight(random, { name: 'w', inFeatures, outFeatures, groups, bias: true }),
+      randomExl2Weight(random, { name: 'w', inFeatures, outFeatures: 44, groups, bias: true }),
     );
-    const values = Float32Array.from({ length: rows * inFeatures }, () => random.nextNormal());
-    const batch = await run(rows, inFeatures, Array.from(values));
-    const batchOut = backend.createActivation(rows, outFeatures);
-    backend.matmul(batch, weight, batchOut, rows);
-    const batched = await backend.readActivation(batchOut, 0, rows);
-
-    const single = backend.createActivation(1, inFeatures);
-    const singleOut = backend.createActivation(1, outFeatures);
-    for (let row = 0; row < rows; row++) {
-      backend.writeActivation(single, values.subarray(row * inFeatures, (row + 1) * inFeatures));
-      backend.matmul(single, weight, singleOut, 1);
-      const alone = await backend.readActivation(singleOut, 0, 1);
-      expect(Array.from(batched.subarray(row * outFeatures, (row + 1) * outFeatures))).toEqual(
-        Array.from(alone),
-      );
-    }
+    const values = Float32Array.from({ length: 7 * inFeatures }, () => random.nextNormal());
+    await expectRowsEqualBatch(backend, weight, values, 7);
   });
 });
 
@@ -177,31 +190,15 @@ describe('decode settings', () => {
       expect(own.decodeSettings).toEqual({ readAheadBytes: readAhead ? 2048 : 0, streams });
       const random = createRandom(relaxedSimd ? 11 : 12);
       const inFeatures = 384;
-      const outFeatures = 264;
-      const rows = 3;
       const groups = planExl2Groups(inFeatures, [
         { bits: 4, proportion: 2 / 3, groupSize: 128 },
         { bits: 3, proportion: 1 / 3, groupSize: 32 },
       ]);
       const weight = own.uploadLinear(
-        randomExl2Weight(random, { name: 'w', inFeatures, outFeatures, groups, bias: false }),
+        randomExl2Weight(random, { name: 'w', inFeatures, outFeatures: 264, groups, bias: false }),
       );
-      const values = Float32Array.from({ length: rows * inFeatures }, () => random.nextNormal());
-      const batch = own.createActivation(rows, inFeatures);
-      own.writeActivation(batch, values);
-      const batchOut = own.createActivation(rows, outFeatures);
-      own.matmul(batch, weight, batchOut, rows);
-      const batched = await own.readActivation(batchOut, 0, rows);
-      const single = own.createActivation(1, inFeatures);
-      const singleOut = own.createActivation(1, outFeatures);
-      for (let row = 0; row < rows; row++) {
-        own.writeActivation(single, values.subarray(row * inFeatures, (row + 1) * inFeatures));
-        own.matmul(single, weight, singleOut, 1);
-        const alone = await own.readActivation(singleOut, 0, 1);
-        expect(Array.from(alone)).toEqual(
-          Array.from(batched.subarray(row * outFeatures, (row + 1) * outFeatures)),
-        );
-      }
+      const values = Float32Array.from({ length: 3 * inFeatures }, () => random.nextNormal());
+      await expectRowsEqualBatch(own, weight, values, 3);
     } finally {
       own.dispose();
     }
