@@ -46,7 +46,7 @@ export interface WasmBackendOptions {
   /**
    * Memory streams each thread reads in one-row EXL2 products (decode): 2 or 4. On a 2-core Intel KVM
    * guest four were faster, on a 2-core AMD Zen 5 guest two. `'auto'` times both on the first decode
-   * steps, together with the `readAhead` candidates (about 512 MiB of codes each), and keeps the
+   * steps, together with the `readAhead` candidates (about 256 MiB of codes each), and keeps the
    * fastest. Results are the same either way. Default: `'auto'`.
    */
   decodeStreams?: DecodeStreamsOption;

@@ -52,18 +52,17 @@ describe('DecodeTuner', () => {
       return settings.streams === 4 ? 20.5 : 17.6;
     };
     const products = runTrials(tuner, 16 * MIB, intelRate);
-    // 8 products of 16 MiB each reach a quarter of the trial, 128 MiB: the candidates without read-ahead,
-    // half as fast, leave. The other two run on to 32 products (512 MiB).
+    // 8 products of 16 MiB each reach a quarter of the trial's 32 products: the candidates without
+    // read-ahead, half as fast, leave. The other two run on to 32 products (512 MiB, over 256).
     expect(products).toBe(4 * 8 + 2 * 24);
     expect(tuner.settings).toEqual({ readAheadBytes: 2048, streams: 4 });
   });
 
   test("'auto' waits for enough bytes", () => {
     const tuner = new DecodeTuner('auto', 4, 2048);
-    // Rates of the Zen 5 guest with four streams, close enough to keep both: 4 MiB products need 128 each
-    // for 512 MiB.
+    // Rates close enough to keep both candidates: 4 MiB products need 64 each for 256 MiB.
     const products = runTrials(tuner, 4 * MIB, (s) => (s.readAheadBytes === 0 ? 37 : 34));
-    expect(products).toBe(2 * 128);
+    expect(products).toBe(2 * 64);
     expect(tuner.settings).toEqual({ readAheadBytes: 0, streams: 4 });
   });
 
@@ -100,10 +99,10 @@ describe('DecodeTuner', () => {
 
   test('a far slower candidate leaves early', () => {
     const tuner = new DecodeTuner('auto', 4, 2048);
-    // Rates of the Zen 5 guest with four streams: read-ahead 1.6 times as slow. After 32 products of
-    // 4 MiB each (a quarter of the trial), one candidate is left, and it is kept.
+    // Rates of the Zen 5 guest with four streams: read-ahead 1.6 times as slow. After 16 products of
+    // 4 MiB each (a quarter of the trial's 256 MiB), one candidate is left, and it is kept.
     const products = runTrials(tuner, 4 * MIB, (s) => (s.readAheadBytes === 0 ? 37 : 23));
-    expect(products).toBe(2 * 32);
+    expect(products).toBe(2 * 16);
     expect(tuner.settings).toEqual({ readAheadBytes: 0, streams: 4 });
   });
 });

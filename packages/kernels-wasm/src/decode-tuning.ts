@@ -24,10 +24,10 @@ const TRIAL_CALLS = 32;
 
 /**
  * Bytes of codes each candidate reads at least before `'auto'` decides. This far exceeds a last-level
- * cache, so the rates are those of reading from memory. Four candidates together take about one and a
- * half decode steps of a 4-bit 3B model.
+ * cache, so the rates are those of reading from memory. Four candidates together read about as much as
+ * 0.7 decode steps of a 4-bit 3B model.
  */
-const TRIAL_BYTES = 2 ** 29;
+const TRIAL_BYTES = 2 ** 28;
 
 /**
  * Candidates estimated this many times as slow as the fastest are dropped once each candidate has run a
