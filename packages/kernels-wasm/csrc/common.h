@@ -390,9 +390,9 @@ INLINE v128_t tile_group_scales(const uint8_t* nibbles, float scale_max) {
  * 18 GB/s on two threads (scripts/bench-matmul.ts). On a 2-core AMD EPYC (Zen 5) guest the same loads
  * cut it from 33 to 21 GB/s.
  *
- * How many memory streams each thread reads also depends on the machine: on the Intel guest four
- * streams (with read-ahead) gave 20.5 GB/s against 17.6 for two, and on the Zen 5 guest two (without)
- * gave 43 against 37 for four. So one-row products take both from their job (args 7 and 8 of
+ * How many memory streams each thread reads also depends on the machine. On the Intel guest four
+ * streams (with read-ahead) gave 20.5 GB/s against 17.6 for two. On the Zen 5 guest two (without)
+ * gave 42 against 34 for four. So one-row products take both from their job (args 7 and 8 of
  * exl2_matmul_quantized), and the JavaScript side times the choices on the first decode steps
  * (src/decode-tuning.ts). An EXL2 layer's code allocation ends with READ_AHEAD_BYTES spare bytes (the
  * JavaScript side reads the value through the `read_ahead_bytes` export), so the loads past its last

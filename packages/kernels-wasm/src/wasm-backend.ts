@@ -52,7 +52,7 @@ export interface WasmBackend extends Backend {
   /** Whether the kernels use relaxed SIMD's 8-bit dot product (8-bit quantized activations). */
   readonly relaxedSimd: boolean;
   /**
-   * How one-row EXL2 products (decode) read their codes, or `undefined` while the `'auto'` options still
+   * The read pattern of one-row EXL2 products (decode), or `undefined` while the `'auto'` options still
    * time their candidates on the first decode steps.
    */
   readonly decodeSettings: DecodeSettings | undefined;
