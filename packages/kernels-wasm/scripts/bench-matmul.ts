@@ -13,7 +13,10 @@ import { createWasmBackend } from '../src/node.js';
 import { randomLayer } from './random-exl2.js';
 
 const threads = Number(process.argv[2] ?? 2);
-const relaxed = process.argv[3] !== 'baseline';
+const build = process.argv[3] ?? 'relaxed';
+if (build !== 'relaxed' && build !== 'baseline')
+  throw new Error(`invalid build ${build}: expected relaxed or baseline`);
+const relaxed = build === 'relaxed';
 const bits = Number(process.argv[4] ?? 4);
 const groupRows = Number(process.argv[5] ?? 128);
 const copies = Number(process.argv[6] ?? 8);
@@ -22,7 +25,10 @@ const settings = (process.argv[7] ?? '2,4,2r,4r').split(',').map((setting) => {
   if (match === null) throw new Error(`invalid decode setting ${setting}: expected 2, 4, 2r or 4r`);
   return { decodeStreams: Number(match[1]) as 2 | 4, readAhead: match[2] === 'r', label: setting };
 });
-const [K, N] = (process.argv[8] ?? '3072x8192').split('x').map(Number) as [number, number];
+const shape = process.argv[8] ?? '3072x8192';
+if (!/^\d+x\d+$/.test(shape))
+  throw new Error(`invalid shape ${shape}: expected inputs x outputs, such as 3072x8192`);
+const [K, N] = shape.split('x').map(Number) as [number, number];
 const template = randomLayer('w', K, N, bits, groupRows);
 const bytes = (K * N * bits) / 8;
 

@@ -40,14 +40,16 @@ export interface WasmBackendOptions {
    * WebAssembly has no prefetch instruction, and whether these extra loads help depends on the
    * machine: on a 2-core Intel KVM guest they made products from memory 1.8 times as fast, on a 2-core
    * AMD Zen 5 guest 1.6 times as slow. `'auto'` times both on the first decode steps and keeps the
-   * faster (see `WasmBackend.decodeSettings`). Results are the same either way. Default: `'auto'`.
+   * faster (see `WasmBackend.decodeSettings`). Results are the same either way. With
+   * `exactActivations: true` products never read ahead and this option has no effect. Default: `'auto'`.
    */
   readAhead?: ReadAheadOption;
   /**
    * Memory streams each thread reads in one-row EXL2 products (decode): 2 or 4. On a 2-core Intel KVM
    * guest four were faster, on a 2-core AMD Zen 5 guest two. `'auto'` times both on the first decode
-   * steps, together with the `readAhead` candidates (about 256 MiB of codes each), and keeps the
-   * fastest. Results are the same either way. Default: `'auto'`.
+   * steps, together with the `readAhead` candidates (at least 32 products and 256 MiB of codes each),
+   * and keeps the fastest. Results are the same either way. With `exactActivations: true` products read
+   * one stream and this option has no effect. Default: `'auto'`.
    */
   decodeStreams?: DecodeStreamsOption;
 }
@@ -66,11 +68,11 @@ export async function createWasmBackendOn(
     throw new WasmBackendOptionError('exactActivations', exactActivations, 'expected true or false');
   }
 
-  const readAhead = options.readAhead ?? 'auto';
+  const readAhead = options.readAhead === undefined ? 'auto' : options.readAhead;
   if (readAhead !== 'auto' && typeof readAhead !== 'boolean') {
     throw new WasmBackendOptionError('readAhead', readAhead, "expected true, false or 'auto'");
   }
-  const decodeStreams = options.decodeStreams ?? 'auto';
+  const decodeStreams = options.decodeStreams === undefined ? 'auto' : options.decodeStreams;
   if (decodeStreams !== 'auto' && decodeStreams !== 2 && decodeStreams !== 4) {
     throw new WasmBackendOptionError('decodeStreams', decodeStreams, "expected 2, 4 or 'auto'");
   }

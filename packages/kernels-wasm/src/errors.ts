@@ -4,6 +4,8 @@
  * backend does.
  */
 
+import { formatValue } from '@minichat/runtime';
+
 const kernelsWasmErrorMarker = Symbol.for('@minichat/kernels-wasm/error');
 
 /** Base class of every error this package raises on purpose, apart from `BackendUsageError`. */
@@ -71,7 +73,7 @@ export class WasmBackendOptionError extends KernelsWasmError {
   readonly actual: unknown;
 
   constructor(option: string, actual: unknown, requirement: string) {
-    super(`Invalid option ${option} = ${String(actual)}: ${requirement}.`);
+    super(`Invalid option ${option} = ${formatValue(actual)}: ${requirement}.`);
     this.name = 'WasmBackendOptionError';
     this.option = option;
     this.actual = actual;

@@ -207,6 +207,20 @@ describe('decode settings', () => {
   test("'auto' has not chosen after a few small products", () => {
     expect(backend.decodeSettings).toBeUndefined();
   });
+
+  test('exact activations report no settings', async () => {
+    const exact = await createWasmBackend({
+      threads: 2,
+      exactActivations: true,
+      readAhead: true,
+      decodeStreams: 4,
+    });
+    try {
+      expect(exact.decodeSettings).toBeUndefined();
+    } finally {
+      exact.dispose();
+    }
+  });
 });
 
 describe('attention', () => {
@@ -403,7 +417,7 @@ describe('errors', () => {
   test('invalid readAhead option', async () => {
     const option = 'always' as unknown as boolean;
     await expect(createWasmBackend({ readAhead: option })).rejects.toThrow(
-      /Invalid option readAhead = always: expected true, false or .auto./,
+      /Invalid option readAhead = "always": expected true, false or .auto./,
     );
   });
 
@@ -412,6 +426,10 @@ describe('errors', () => {
     await expect(createWasmBackend({ decodeStreams: option })).rejects.toThrow(
       /Invalid option decodeStreams = 3: expected 2, 4 or .auto./,
     );
+    const text = '2' as unknown as 2;
+    await expect(createWasmBackend({ decodeStreams: text })).rejects.toThrow(/decodeStreams = "2"/);
+    const empty = null as unknown as 2;
+    await expect(createWasmBackend({ decodeStreams: empty })).rejects.toThrow(/decodeStreams = null/);
   });
 
   test('matmul with mismatched columns', async () => {

@@ -52,8 +52,9 @@ export interface WasmBackend extends Backend {
   /** Whether the kernels use relaxed SIMD's 8-bit dot product (8-bit quantized activations). */
   readonly relaxedSimd: boolean;
   /**
-   * The read pattern of one-row EXL2 products (decode), or `undefined` while the `'auto'` options still
-   * time their candidates on the first decode steps.
+   * The read pattern of one-row EXL2 products (decode): `readAheadBytes` is 2048 with read-ahead and 0
+   * without. `undefined` while the `'auto'` options still time their candidates on the first decode
+   * steps, and always with `exactActivations`, whose products take neither setting.
    */
   readonly decodeSettings: DecodeSettings | undefined;
 }
@@ -89,7 +90,7 @@ export class WasmBackendImpl implements WasmBackend {
   }
 
   get decodeSettings(): DecodeSettings | undefined {
-    return this.decodeTuner.settings;
+    return this.exactActivations ? undefined : this.decodeTuner.settings;
   }
 
   createActivation(rows: number, cols: number, label?: string): Activation {

@@ -144,7 +144,10 @@ export class ModelStateError extends RuntimeError {
   }
 }
 
-/** Formats a value for an error message without dumping large arrays. */
+/**
+ * Formats a value for an error message without dumping large arrays. Strings are quoted, so `"2"` and
+ * `2` read differently, and objects are shown as JSON.
+ */
 export function formatValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {

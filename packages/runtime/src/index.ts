@@ -28,6 +28,7 @@ export {
   BackendUsageError,
   BackendVersionError,
   ContextLengthError,
+  formatValue,
   InvalidOptionError,
   ModelStateError,
   RuntimeError,
