@@ -524,6 +524,10 @@ export class WasmBackendImpl implements WasmBackend {
       settings.readAheadBytes,
       settings.streams,
     ];
+    if (this.decodeTuner.settings !== undefined) {
+      this.context.run('matmul', KernelOp.exl2MatmulQuantized, linear.tiles, args, parallel);
+      return;
+    }
     const start = performance.now();
     this.context.run('matmul', KernelOp.exl2MatmulQuantized, linear.tiles, args, parallel);
     const shape = `${linear.inFeatures}x${linear.outFeatures}x${linear.codeBytes}`;
