@@ -46,8 +46,8 @@ interface Totals {
 /**
  * Chooses how one-row EXL2 products read their codes. Which settings are fastest depends on the machine.
  * On a 2-core Intel KVM guest, read-ahead with four streams per thread was fastest (20.5 GB/s over
- * 500 MB of layers, against 10 without read-ahead). On a 2-core AMD Zen 5 guest, two streams without
- * read-ahead were (43 GB/s, against 23 with read-ahead and four streams). The settings change no result,
+ * 500 MB of layers, against about 10 without read-ahead). On a 2-core AMD Zen 5 guest, two streams
+ * without read-ahead were (42 GB/s, against 22 with read-ahead and four streams). The settings change no result,
  * only speed, so each `'auto'` option adds its choices as candidates. The products take the candidates in
  * turn until each has read enough codes, then the fastest stays for the life of the backend. Candidates
  * far slower than the fastest leave the trial early, which shortens the slow part of the first steps.
